@@ -1,0 +1,43 @@
+# The two commands of the README: `make lab` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: lab test unit notebooks browser figures bench clean
+
+# Create the virtual environment and install the pinned requirements and hmlib (editable).
+# Re-runs only when requirements.txt or pyproject.toml change.
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+# Open JupyterLab on the notebooks (the main job).
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+
+# Every test: unit tests, nbval over every notebook, browser tests.
+test: $(STAMP)
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env --nbval-cell-timeout=120 $(PYTEST_ARGS)
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests --ignore=tests/browser $(PYTEST_ARGS)
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest notebooks --nbval --nbval-current-env --nbval-cell-timeout=120 $(PYTEST_ARGS)
+
+browser: $(STAMP)
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+
+# Regenerate every PNG in figures/ from hmlib.
+figures: $(STAMP)
+	$(BIN)/python -m hmlib.figures figures
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/exact.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

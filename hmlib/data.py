@@ -1,0 +1,156 @@
+"""The data sets of the classic experiments, as samples and as exact distributions.
+
+- Shifter (Dayan et al. 1995, Fig. 1): four rows of 8 pixels. The bottom row is random (each pixel
+  on with probability 0.2); the top row is the bottom row shifted one pixel left or right (with
+  wrap-around, direction chosen with probability 1/2); the two middle rows duplicate the outer
+  rows. Row order, top to bottom: shifted, shifted, source, source.
+- Bars (Hinton et al. 1995, Fig. 2): 4x4 images. Vertical with probability ``p_vertical``, else
+  horizontal; each of the 4 bars of that orientation is on independently with probability
+  ``p_bar``; a pixel is the OR of the bars through it.
+
+Patterns are flat float arrays of 0s and 1s, shape (n, 32) and (n, 16); ``to_images`` reshapes
+them for plots. Notebooks 07 and 09 use them.
+"""
+
+import itertools
+
+import numpy as np
+
+from hmlib._checks import as_count, as_rng
+
+SHIFTER_SHAPE = (4, 8)
+BARS_SHAPE = (4, 4)
+_SHIFTER_P_ON = 0.2
+
+
+def _shifter_image(source, direction):
+    shifted = np.roll(source, 1 if direction == 1 else -1)  # right: pixel i takes pixel i-1
+    return np.concatenate([shifted, shifted, source, source])
+
+
+def shifter(n, seed=None):
+    """Sample ``n`` shifter patterns.
+
+    Returns
+    -------
+    patterns : ndarray, shape (n, 32), float 0/1; reshape with ``to_images(patterns, SHIFTER_SHAPE)``.
+    direction : ndarray, shape (n,), int: 1 = shifted right, 0 = shifted left.
+    """
+    n = as_count(n)
+    rng = as_rng(seed)
+    direction = (rng.random(n) < 0.5).astype(int)
+    source = (rng.random((n, 8)) < _SHIFTER_P_ON).astype(float)
+    shift = np.where(direction == 1, 1, -1)
+    idx = (np.arange(8)[None, :] - shift[:, None]) % 8  # shifted[i] = source[i - shift]
+    shifted = np.take_along_axis(source, idx, axis=1)
+    patterns = np.concatenate([shifted, shifted, source, source], axis=1)
+    return patterns, direction
+
+
+def shifter_identifiable(patterns):
+    """True for shifter patterns whose direction can be told from the image, shape (n,) bool.
+
+    A source row equal to itself shifted by two pixels (all off, all on, 0101..., 1010...) looks
+    the same shifted either way.
+    """
+    source = np.asarray(patterns)[:, 16:24]
+    return np.any(np.roll(source, 1, axis=1) != np.roll(source, -1, axis=1), axis=1)
+
+
+def _merge(images_and_probs):
+    merged = {}
+    for image, p in images_and_probs:
+        key = tuple(int(v) for v in image)
+        merged[key] = merged.get(key, 0.0) + p
+    patterns = np.array(list(merged.keys()), dtype=float)
+    probs = np.array(list(merged.values()))
+    return patterns, probs
+
+
+def shifter_distribution():
+    """Every distinct shifter pattern with its exact probability.
+
+    Returns
+    -------
+    patterns : ndarray, shape (508, 32).
+    probs : ndarray, shape (508,), summing to 1 (entropy 6.606 bits).
+    """
+    items = []
+    for bits in itertools.product((0.0, 1.0), repeat=8):
+        source = np.array(bits)
+        k = int(source.sum())
+        p_source = _SHIFTER_P_ON**k * (1 - _SHIFTER_P_ON) ** (8 - k)
+        for direction in (0, 1):
+            items.append((_shifter_image(source, direction), 0.5 * p_source))
+    return _merge(items)
+
+
+def _bars_image(orientation_vertical, bars_on):
+    image = np.zeros(BARS_SHAPE)
+    for i, on in enumerate(bars_on):
+        if on:
+            if orientation_vertical:
+                image[:, i] = 1.0
+            else:
+                image[i, :] = 1.0
+    return image.ravel()
+
+
+def _check_probability(p, name):
+    if not (np.isfinite(p) and 0.0 <= p <= 1.0):
+        raise ValueError(f"{name} is {p}; expected a probability in [0, 1]")
+    return float(p)
+
+
+def bars(n, seed=None, p_vertical=2 / 3, p_bar=0.2):
+    """Sample ``n`` bars images.
+
+    Returns
+    -------
+    patterns : ndarray, shape (n, 16), float 0/1; reshape with ``to_images(patterns, BARS_SHAPE)``.
+    vertical : ndarray, shape (n,), int: 1 = vertical bars, 0 = horizontal.
+    """
+    n = as_count(n)
+    p_vertical = _check_probability(p_vertical, "p_vertical")
+    p_bar = _check_probability(p_bar, "p_bar")
+    rng = as_rng(seed)
+    vertical = (rng.random(n) < p_vertical).astype(int)
+    on = rng.random((n, 4)) < p_bar  # (n, 4): which bars are on
+    vertical_images = np.repeat(on[:, None, :], 4, axis=1)  # (n, 4 rows, 4 cols): column i on
+    images = np.where(vertical[:, None, None] == 1, vertical_images, vertical_images.transpose(0, 2, 1))
+    return images.reshape(n, 16).astype(float), vertical
+
+
+def bars_distribution(p_vertical=2 / 3, p_bar=0.2):
+    """Every distinct bars image with its exact probability.
+
+    Returns
+    -------
+    patterns : ndarray, shape (30, 16) with the defaults.
+    probs : ndarray, shape (30,), summing to 1 (entropy 3.428 bits with the defaults).
+    """
+    p_vertical = _check_probability(p_vertical, "p_vertical")
+    p_bar = _check_probability(p_bar, "p_bar")
+    items = []
+    for bars_on in itertools.product((0, 1), repeat=4):
+        k = sum(bars_on)
+        p_bars = p_bar**k * (1 - p_bar) ** (4 - k)
+        items.append((_bars_image(True, bars_on), p_vertical * p_bars))
+        items.append((_bars_image(False, bars_on), (1 - p_vertical) * p_bars))
+    return _merge(items)
+
+
+def entropy_bits(probs):
+    """Entropy -sum p log2 p of a distribution, in bits (0 log 0 = 0)."""
+    p = np.asarray(probs, dtype=float)
+    p = p[p > 0]
+    return float(-(p * np.log2(p)).sum())
+
+
+def to_images(patterns, shape):
+    """Reshape flat patterns (n, rows*cols) to images (n, rows, cols) for plotting."""
+    patterns = np.asarray(patterns)
+    rows, cols = shape
+    if patterns.ndim != 2 or patterns.shape[1] != rows * cols:
+        raise ValueError(f"patterns have shape {patterns.shape}; expected (n, {rows * cols}) for images of shape {shape}")
+    return patterns.reshape(-1, rows, cols)
