@@ -64,7 +64,8 @@ def binary_patterns(n):
     """All 2^n binary patterns of n units, shape (2^n, n), first unit most significant."""
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n is {n!r}; expected a positive integer")
-    _check_n_hidden(int(n))
+    if n > MAX_HIDDEN:
+        raise ValueError(f"n is {n}; binary_patterns enumerates at most MAX_HIDDEN = {MAX_HIDDEN} units")
     _check_result_bytes(2**n, n, "binary_patterns")
     return _bits(0, 2**n, int(n))
 

@@ -235,3 +235,17 @@ def test_inputs_are_not_modified():
     np.testing.assert_array_equal(x, x_before)
     for a, b in zip(before, hm.theta + hm.phi):
         np.testing.assert_array_equal(a, b)
+
+
+def test_twenty_hidden_units_normalise_within_bounded_memory():
+    # 3 visible and 12 + 8 hidden units: 2^20 configurations for each of the 8 visible patterns
+    hm = machine((3, 12, 8), "sigmoid", seed=13)
+    x = exact.binary_patterns(3)
+    tracemalloc.start()
+    log_z = exact.log_evidence(hm, x)
+    f = exact.free_energy(hm, x[:1])
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert np.exp(log_z).sum() == pytest.approx(1.0, abs=1e-10)
+    assert np.all(-f <= log_z[:1] + 1e-10)
+    assert peak < 512 * 2**20, f"peak memory {peak / 2**20:.0f} MiB"
