@@ -41,6 +41,7 @@ figures: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/exact.py
+	$(BIN)/python benchmarks/widgets.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,244 @@
+"""The widgets of notebooks 04-05, driven headless: their numbers against hmlib.exact.
+
+The oracle is ``hmlib.exact`` (itself tested against plain loops in tests/test_exact.py) and
+central finite differences; the widgets compute on their own (2^{n_2}, 2^{n_3}) grid.
+"""
+
+import re
+
+import numpy as np
+import pytest
+
+from hmlib import exact
+from hmlib import widgets as W
+from hmlib.model import HelmholtzMachine
+
+NUMBER = r"(-?\d+\.\d{4})"
+
+
+def readout_numbers(html):
+    """The three numbers of the explorer's readout, parsed as a browser test would."""
+    found = {}
+    for key, label in (("log_z", r"log Z = "), ("neg_f", r"-F = "), ("kl", r"KL = ")):
+        matches = re.findall(label + NUMBER, html)
+        assert len(matches) == 1, f"expected exactly one '{label}<number>' in the readout, found {matches}"
+        found[key] = float(matches[0])
+    return found
+
+
+def machine_with(hm, phi, phi_bias):
+    return HelmholtzMachine(hm.theta, hm.theta_bias, phi, phi_bias, imaging=hm.imaging)
+
+
+def random_recognition(sizes, rng, scale=1.5):
+    phi = [rng.normal(0, scale, (sizes[0], sizes[1])), rng.normal(0, scale, (sizes[1], sizes[2]))]
+    phi_bias = [rng.normal(0, scale, sizes[1]), rng.normal(0, scale, sizes[2])]
+    return phi, phi_bias
+
+
+# ---------------------------------------------------------------------------- the grid
+@pytest.mark.parametrize("n2, n3, pattern, seed", [(1, 1, 0, 0), (2, 3, 11, 1), (4, 2, 6, 2), (3, 5, 15, 3)])
+def test_grid_matches_exact(n2, n3, pattern, seed):
+    hm = W.explorer_machine(n2, n3, seed)
+    x = W.visible_pattern(pattern)
+    grid = W.ThreeLayerEnumeration(hm, x)
+    np.testing.assert_allclose(grid.log_joint.ravel(), exact.log_joint(hm, x)[0], rtol=0, atol=1e-10)
+    assert abs(grid.log_z - exact.log_evidence(hm, x)[0]) < 1e-10
+    phi, phi_bias = random_recognition(hm.sizes, np.random.default_rng(seed))
+    other = machine_with(hm, phi, phi_bias)
+    result = grid.evaluate(phi, phi_bias)
+    assert abs(result["free_energy"] - exact.free_energy(other, x)[0]) < 1e-10
+    assert abs(result["kl"] - exact.kl_divergence(other, x)[0]) < 1e-10
+    np.testing.assert_allclose(grid.recognition_distribution(phi, phi_bias).ravel(),
+                               exact.recognition_distribution(other, x)[0], rtol=0, atol=1e-12)
+    reference = exact.free_energy_gradients(other, x)
+    for ours, theirs in zip(result["phi_grad"] + result["bias_grad"], reference["phi"] + reference["phi_bias"]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-10)
+
+
+def test_grid_gradient_against_central_differences():
+    hm = W.explorer_machine(3, 2, 4)
+    grid = W.ThreeLayerEnumeration(hm, W.visible_pattern(9))
+    phi, phi_bias = random_recognition(hm.sizes, np.random.default_rng(4), scale=1.0)
+    phi_grad, bias_grad = grid.free_energy_gradients(phi, phi_bias)
+    h = 1e-5
+    for group, grads in ((phi, phi_grad), (phi_bias, bias_grad)):
+        for array, grad in zip(group, grads):
+            for index in np.ndindex(array.shape):
+                saved = array[index]
+                array[index] = saved + h
+                f_plus = grid.free_energy(phi, phi_bias)
+                array[index] = saved - h
+                f_minus = grid.free_energy(phi, phi_bias)
+                array[index] = saved
+                assert abs((f_plus - f_minus) / (2 * h) - grad[index]) < 1e-6
+
+
+def test_grid_rejects_other_machines():
+    with pytest.raises(ValueError, match="three layers"):
+        W.ThreeLayerEnumeration(HelmholtzMachine.random((4, 2), seed=0), np.zeros((1, 4)))
+    with pytest.raises(ValueError, match="shape"):
+        W.ThreeLayerEnumeration(W.explorer_machine(2, 2, 0), np.zeros((2, 4)))
+
+
+def test_patterns_and_machine_arguments():
+    np.testing.assert_array_equal(W.visible_pattern(11), [[1.0, 0.0, 1.0, 1.0]])
+    np.testing.assert_array_equal(W.visible_pattern(0), [[0.0, 0.0, 0.0, 0.0]])
+    assert W.pattern_string(W.visible_pattern(6)) == "0110"
+    for bad in (-1, 16, 2.0):
+        with pytest.raises(ValueError, match="pattern"):
+            W.visible_pattern(bad)
+    for bad in (0, 9):
+        with pytest.raises(ValueError, match="n_hidden_2"):
+            W.explorer_machine(bad, 2, 0)
+    assert W.explorer_machine(8, 8, 0).sizes == (4, 8, 8)
+
+
+# ---------------------------------------------------------------------------- training
+@pytest.mark.parametrize("n2, n3, pattern, seed", [(3, 2, 11, 0), (8, 8, 5, 3), (1, 1, 0, 7)])
+def test_trajectory_neg_f_never_falls_and_log_z_stays(n2, n3, pattern, seed):
+    trajectory = W.explorer_trajectory(n2, n3, pattern, seed)
+    neg_f, kl, log_z = trajectory["neg_f"], trajectory["kl"], trajectory["log_z"]
+    assert neg_f.shape == kl.shape == log_z.shape == (W.N_STEPS + 1,)
+    # the step-halving rule only accepts steps that do not increase F
+    assert np.all(np.diff(neg_f) >= -1e-12), "-F decreased along the trajectory"
+    assert np.all(log_z == log_z[0]), "log Z moved, but it does not depend on the recognition weights"
+    np.testing.assert_allclose(neg_f + kl, log_z, rtol=0, atol=1e-9)
+    assert np.all(kl >= -1e-12), "Gibbs' inequality: KL >= 0"
+    assert kl[-1] < kl[0], "forty exact gradient steps should lower KL from a random start"
+
+
+def test_trajectory_points_against_exact():
+    trajectory = W.explorer_trajectory(2, 3, 13, 5)
+    hm, x = trajectory["machine"], trajectory["x"]
+    assert abs(trajectory["log_z"][0] - exact.log_evidence(hm, x)[0]) < 1e-10
+    for step in (0, 1, 7, W.N_STEPS):
+        trained = machine_with(hm, *trajectory["params"][step])
+        assert abs(trajectory["neg_f"][step] + exact.free_energy(trained, x)[0]) < 1e-10
+        assert abs(trajectory["kl"][step] - exact.kl_divergence(trained, x)[0]) < 1e-10
+
+
+def test_each_step_is_a_gradient_step():
+    """Step k+1 = step k - eta dF/dphi, with dF/dphi from hmlib.exact and the recorded eta."""
+    trajectory = W.explorer_trajectory(3, 3, 2, 1)
+    hm, x = trajectory["machine"], trajectory["x"]
+    for step in (0, 5, 20):
+        (phi, phi_bias), (phi_next, bias_next) = trajectory["params"][step], trajectory["params"][step + 1]
+        eta = trajectory["eta"][step + 1]
+        assert 0 < eta <= W.STEP_SIZE
+        grads = exact.free_energy_gradients(machine_with(hm, phi, phi_bias), x)
+        for old, new, grad in zip(phi + phi_bias, phi_next + bias_next, grads["phi"] + grads["phi_bias"]):
+            np.testing.assert_allclose(new, old - eta * grad, rtol=0, atol=1e-10)
+
+
+def test_step_halving_never_increases_f_even_with_a_huge_step():
+    hm = W.explorer_machine(3, 2, 0)
+    grid = W.ThreeLayerEnumeration(hm, W.visible_pattern(11))
+    points = W.gradient_ascent_on_neg_f(grid, hm.phi, hm.phi_bias, n_steps=10, step_size=1e3)
+    f = np.array([p["free_energy"] for p in points])
+    assert np.all(np.diff(f) <= 1e-12)
+    assert f[-1] < f[0]
+    assert min(p["eta"] for p in points[1:]) < 1e3, "some step of 1000 should have been halved"
+
+
+# ---------------------------------------------------------------------------- the explorer widget
+def test_explorer_contract():
+    w = W.free_energy_explorer()
+    assert "hm-widget" in w._dom_classes
+    assert "hm-readout" in w.readout._dom_classes
+    assert "hm-figure" in w.figure._dom_classes and w.figure.format == "png"
+    assert w.figure.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert set(w.controls) == {"n_hidden_2", "n_hidden_3", "pattern", "seed", "steps"}
+    for control in w.controls.values():
+        assert control.continuous_update is False
+        assert control.description
+    assert (w.controls["n_hidden_2"].min, w.controls["n_hidden_2"].max) == (1, 8)
+    assert (w.controls["n_hidden_3"].min, w.controls["n_hidden_3"].max) == (1, 8)
+    assert (w.controls["pattern"].min, w.controls["pattern"].max) == (0, 15)
+
+
+SETTINGS = [
+    {},
+    {"steps": 12},
+    {"n_hidden_2": 8, "n_hidden_3": 8, "steps": 3},
+    {"n_hidden_2": 1, "pattern": 0, "seed": 4, "steps": 40},
+    {"n_hidden_3": 5, "pattern": 7, "seed": 19, "steps": 0},
+]
+
+
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_explorer_readout_satisfies_the_identity_and_matches_exact(setting):
+    w = W.free_energy_explorer()
+    for name, value in setting.items():
+        w.controls[name].value = value
+    shown = readout_numbers(w.readout.value)
+    # each number is rounded to 4 decimals, so the identity holds to 1.5e-4 at worst
+    assert abs(shown["neg_f"] + shown["kl"] - shown["log_z"]) <= 1.5e-4
+    hm, x = w.machine(), w.values["x"]
+    assert hm.sizes == w.values["sizes"] == (4, w.controls["n_hidden_2"].value, w.controls["n_hidden_3"].value)
+    np.testing.assert_array_equal(x, W.visible_pattern(w.controls["pattern"].value))
+    truth = {"log_z": exact.log_evidence(hm, x)[0], "neg_f": -exact.free_energy(hm, x)[0],
+             "kl": exact.kl_divergence(hm, x)[0]}
+    for key in truth:
+        assert abs(shown[key] - truth[key]) <= 0.5e-4 + 1e-9, f"{key}: shown {shown[key]}, exact {truth[key]}"
+        assert abs(w.values[key] - truth[key]) < 1e-10
+
+
+def test_explorer_training_steps_move_f_and_kl_but_not_log_z():
+    w = W.free_energy_explorer(steps=0)
+    before, picture = readout_numbers(w.readout.value), w.figure.value
+    w.controls["steps"].value = 20
+    after = readout_numbers(w.readout.value)
+    assert after["log_z"] == before["log_z"]
+    assert after["neg_f"] > before["neg_f"] and after["kl"] < before["kl"]
+    assert w.figure.value != picture
+
+
+def test_explorer_does_not_change_the_cached_machine():
+    w = W.free_energy_explorer(steps=30)
+    trajectory = w.trajectory()
+    phi0 = [p.copy() for p in trajectory["machine"].phi]
+    w.controls["steps"].value = 0
+    w.controls["steps"].value = 30
+    for a, b in zip(phi0, trajectory["machine"].phi):
+        np.testing.assert_array_equal(a, b)
+
+
+# ---------------------------------------------------------------------------- notebook 05
+def test_one_unit_per_layer_the_layerwise_family_is_exact():
+    """With n_2 = n_3 = 1 every distribution is Q(s2) Q(s3|s2) of Eq. (7): the best KL is 0."""
+    fit = W.best_factorial_fit(1, 1, 11, 0)
+    assert fit["kl_layerwise"] < 1e-6
+    np.testing.assert_allclose(fit["q_layerwise"], fit["posterior"], atol=1e-3)
+
+
+@pytest.mark.parametrize("n2, n3, pattern, seed", [(2, 2, 11, 0), (3, 2, 5, 2)])
+def test_best_factorial_fit(n2, n3, pattern, seed):
+    fit = W.best_factorial_fit(n2, n3, pattern, seed)
+    hm, x = fit["machine"], fit["x"]
+    assert 0 <= fit["kl_layerwise"] <= fit["kl_factorial"] + 1e-12
+    for name in ("layerwise", "factorial"):
+        fitted = machine_with(hm, *fit[f"phi_{name}"])
+        assert abs(fit[f"kl_{name}"] - exact.kl_divergence(fitted, x)[0]) < 1e-10
+        np.testing.assert_allclose(fit[f"q_{name}"], exact.recognition_distribution(fitted, x)[0], atol=1e-12)
+        # a minimum: the gradient of F with respect to the fitted parameters is (almost) zero
+        grads = exact.free_energy_gradients(fitted, x)
+        assert np.max(np.abs(grads["phi_bias"][0])) < 1e-4 and np.max(np.abs(grads["phi_bias"][1])) < 1e-4
+    np.testing.assert_allclose(fit["posterior"], exact.posterior(hm, x)[0], atol=1e-12)
+    # fully factorial: Q(z) is the product of its own marginals over all hidden units
+    configs = exact.hidden_configurations(hm.sizes)
+    marginals = fit["q_factorial"] @ configs
+    product = np.prod(np.where(configs > 0.5, marginals, 1 - marginals), axis=1)
+    np.testing.assert_allclose(fit["q_factorial"], product, atol=1e-12)
+
+
+def test_factorial_gap_widget():
+    w = W.factorial_gap_explorer()
+    assert "hm-widget" in w._dom_classes and "hm-readout" in w.readout._dom_classes
+    w.controls["n_hidden_3"].value = 3
+    fit = W.best_factorial_fit(2, 3, 11, 0)
+    layerwise = float(re.findall(r"KL layer-wise = " + NUMBER, w.readout.value)[0])
+    factorial = float(re.findall(r"KL fully factorial = " + NUMBER, w.readout.value)[0])
+    assert abs(layerwise - fit["kl_layerwise"]) <= 0.5e-4 + 1e-9
+    assert abs(factorial - fit["kl_factorial"]) <= 0.5e-4 + 1e-9
+    assert w.values["sizes"] == (4, 2, 3)
