@@ -42,6 +42,7 @@ figures: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/exact.py
 	$(BIN)/python benchmarks/widgets.py
+	$(BIN)/python benchmarks/bars.py --seeds 10 --json --pilots 6
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,426 @@
+"""Wake-sleep learning for the stochastic sigmoid Helmholtz machine (notebooks 08 and 09).
+
+One wake-sleep step on a minibatch (Hinton, Dayan, Frey & Neal 1995):
+
+- **wake**: drive the recognition network with data x, sample hidden states
+  s^2, ..., s^L from Q (Eqs. (7)-(8)), then move every generative parameter by the delta rule
+  ``theta^{l+1,l} += lr * s^{l+1}^T (s^l - p^l)`` with p^l = sigma(b^l + s^{l+1} theta^{l+1,l}).
+  Averaged over Q this is exactly -dF/dtheta (F of Eq. (6) with the entropy term, notebook 08):
+  the wake phase does gradient descent on the free energy with respect to theta.
+- **sleep**: draw a fantasy s^L, ..., s^1 from the generative model (Eq. (10)), then move every
+  recognition parameter by ``phi^{l-1,l} += lr * s^{l-1}^T (s^l - q^l)`` with
+  q^l = sigma(c^l + s^{l-1} phi^{l-1,l}). This is maximum likelihood for Q on fantasies, which
+  minimises KL(P || Q), not the KL(Q || P) of Eq. (6) (notes section 5, notebook 08).
+
+The delta-rule directions for given states are public (:func:`wake_gradient`,
+:func:`sleep_gradient`), so a step can be checked by hand and averaged exactly over Q.
+:func:`train` is the vectorised training loop; it never prints, it reports through a callback.
+:func:`train_with_pilots` adds model selection on top: the best of several short runs, scored on
+training data, is continued (notebook 09: it avoids the local minima that stall about half of
+the plain runs on the bars).
+"""
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from scipy.special import expit
+
+from hmlib._checks import as_count, as_data, as_rng
+from hmlib.model import HelmholtzMachine
+
+
+@dataclass
+class WakeSleepSettings:
+    """Settings of :func:`train`. Defaults are the paper's bars run (notes section 4).
+
+    Learning rates are per example: a minibatch step applies the *sum* of its examples' delta
+    rules, all computed at the same parameters, so any batch size uses the paper's rates and
+    ``batch_size=1`` is the paper's online learning exactly.
+    """
+
+    examples: int = 2_000_000  # the paper trained bars on 2 x 10^6 examples
+    batch_size: int = 1  # the paper learned online, one example per wake and per sleep step
+    lr_visible: float = 0.2  # paper: 0.2 for the weights to and from the input units
+    lr_hidden: float = 0.001  # paper: 0.001 for every other weight
+    learning_rates: tuple = None  # optional per-layer rates (see below); overrides the two above
+    positive_visible_weights: bool = True  # paper: generative weights to the input kept >= 0
+    sleep_lr_factor: float = 1.0  # multiplies every recognition (sleep) rate; 1 = the paper's
+    warmup: float = 0.0  # fraction of the run over which all rates ramp up linearly from 0; 0 = none
+    final_lr_factor: float = 1.0  # 1 = constant rates (paper); < 1 anneals geometrically to it
+    anneal_start: float = 0.0  # fraction of the run after which annealing begins
+    update_generative: bool = True  # False freezes theta: only the sleep phase learns (notebook 08)
+    update_recognition: bool = True  # False freezes phi: only the wake phase learns
+
+    def layer_rates(self, n_layers):
+        """Learning rate of each layer of connections, a tuple of length L - 1.
+
+        Rate k (k = 0..L-2) applies to the connections between layers k+1 and k+2 (theta[k] and
+        phi[k]) and to the biases of the units they feed (theta_bias[k], phi_bias[k]); the top
+        layer's generative bias (its prior) uses the last rate. So rate 0 covers everything to
+        and from the input units.
+        """
+        if self.learning_rates is not None:
+            rates = tuple(float(r) for r in self.learning_rates)
+            if len(rates) != n_layers - 1:
+                raise ValueError(
+                    f"learning_rates has {len(rates)} entries; a machine with {n_layers} layers "
+                    f"needs {n_layers - 1} (one per layer of connections)"
+                )
+        else:
+            rates = (float(self.lr_visible),) + (float(self.lr_hidden),) * (n_layers - 2)
+        for r in rates:
+            if not (np.isfinite(r) and r >= 0):
+                raise ValueError(f"a learning rate is {r}; expected a finite number >= 0")
+        return rates
+
+    def check(self):
+        """Raise ``ValueError`` if a setting is out of range; return self."""
+        as_count(self.examples, "examples")
+        as_count(self.batch_size, "batch_size")
+        if not (np.isfinite(self.final_lr_factor) and 0 < self.final_lr_factor <= 1):
+            raise ValueError(f"final_lr_factor is {self.final_lr_factor}; expected a number in (0, 1]")
+        if not (np.isfinite(self.sleep_lr_factor) and self.sleep_lr_factor >= 0):
+            raise ValueError(f"sleep_lr_factor is {self.sleep_lr_factor}; expected a finite number >= 0")
+        if not (0 <= self.warmup < 1):
+            raise ValueError(f"warmup is {self.warmup}; expected a fraction in [0, 1)")
+        if not (0 <= self.anneal_start < 1):
+            raise ValueError(f"anneal_start is {self.anneal_start}; expected a fraction in [0, 1)")
+        return self
+
+
+@dataclass
+class Progress:
+    """What the callback of :func:`train` receives at every report."""
+
+    examples: int  # examples seen so far (wake steps x batch size)
+    total: int  # examples in the whole run
+    machine: HelmholtzMachine  # a snapshot of the machine (a copy; safe to keep)
+    record: dict  # the numbers the monitor returned for this snapshot (empty without a monitor)
+
+
+@dataclass
+class WakeSleepHistory:
+    """What :func:`train` returns besides the machine: one entry per report."""
+
+    examples: list = field(default_factory=list)  # examples seen at each report
+    records: dict = field(default_factory=dict)  # name -> list of the monitor's numbers
+
+    def as_arrays(self):
+        """``examples`` and every record as numpy arrays, in a dict."""
+        out = {"examples": np.array(self.examples)}
+        out.update({k: np.array(v) for k, v in self.records.items()})
+        return out
+
+
+def paper_initialisation(sizes=(16, 8, 1), first_hidden_bias=-3.0):
+    """The bars run's starting machine (notes section 4): every parameter 0 except the generative
+    biases of the first hidden layer (layer 2), which start at ``first_hidden_bias`` (-3).
+
+    A bias of -3 makes each layer-2 unit rarely on (sigma(-3) = 0.047) in fantasies, so that the
+    sleep phase starts with sparse causes. Returns a sigmoid :class:`HelmholtzMachine`.
+    """
+    sizes = tuple(as_count(n, "every layer size") for n in sizes)
+    if len(sizes) < 3:
+        raise ValueError(f"sizes is {sizes}; expected at least one hidden layer below the top (3 layers)")
+    if not np.isfinite(first_hidden_bias):
+        raise ValueError(f"first_hidden_bias is {first_hidden_bias}; expected a finite number")
+    theta = [np.zeros((sizes[l + 1], sizes[l])) for l in range(len(sizes) - 1)]
+    theta_bias = [np.zeros(n) for n in sizes]
+    theta_bias[1][:] = first_hidden_bias
+    phi = [np.zeros((sizes[l], sizes[l + 1])) for l in range(len(sizes) - 1)]
+    phi_bias = [np.zeros(n) for n in sizes[1:]]
+    return HelmholtzMachine(theta, theta_bias, phi, phi_bias, imaging="sigmoid")
+
+
+# ---------------------------------------------------------------------- delta rules
+def _check_states(hm, states, name):
+    if hm.imaging != "sigmoid":
+        raise ValueError(f"the machine uses imaging {hm.imaging!r}; wake-sleep here needs 'sigmoid'")
+    if len(states) != len(hm.sizes):
+        raise ValueError(f"{name} has {len(states)} layers; the machine has {len(hm.sizes)}")
+    return [as_data(s, n, f"{name}[{i}]") for i, (s, n) in enumerate(zip(states, hm.sizes))]
+
+
+def _wake_direction(theta, theta_bias, states):
+    """Delta rule for the generative parameters, summed over the batch (internal, no checks)."""
+    L = len(theta_bias)
+    d_theta, d_bias = [], []
+    for l in range(L - 1):
+        err = states[l] - expit(states[l + 1] @ theta[l] + theta_bias[l])  # (batch, n_{l+1})
+        d_theta.append(states[l + 1].T @ err)  # (n_{l+2}, n_{l+1})
+        d_bias.append(err.sum(axis=0))
+    top = states[L - 1] - expit(theta_bias[L - 1])  # (batch, n_L)
+    d_bias.append(top.sum(axis=0))
+    return d_theta, d_bias
+
+
+def _sleep_direction(phi, phi_bias, states):
+    """Delta rule for the recognition parameters, summed over the batch (internal, no checks)."""
+    d_phi, d_bias = [], []
+    for l in range(len(phi)):
+        err = states[l + 1] - expit(states[l] @ phi[l] + phi_bias[l])  # (batch, n_{l+2})
+        d_phi.append(states[l].T @ err)  # (n_{l+1}, n_{l+2})
+        d_bias.append(err.sum(axis=0))
+    return d_phi, d_bias
+
+
+def wake_gradient(hm, states):
+    """Wake-phase delta rule for given states: the gradient of sum log p(s^1, ..., s^L) over the
+    batch with respect to the generative parameters (Eq. (10)).
+
+    For layer l < L: ``theta[l-1]`` gets ``s^{l+1}^T (s^l - p^l)`` and ``theta_bias[l-1]`` gets
+    ``sum_batch (s^l - p^l)``, with p^l = sigma(theta_bias[l-1] + s^{l+1} theta[l-1]); the top
+    bias gets ``sum_batch (s^L - sigma(theta_bias[L-1]))``. With s^1 = x and the hidden states
+    drawn from Q, its average over Q is -dF/dtheta (notebook 08).
+
+    Parameters
+    ----------
+    hm : HelmholtzMachine with ``imaging="sigmoid"``.
+    states : list of L binary arrays, ``states[l-1]`` of shape (batch, n_l).
+
+    Returns
+    -------
+    dict with keys ``"theta"`` (list shaped like ``hm.theta``) and ``"theta_bias"``.
+    """
+    states = _check_states(hm, states, "states")
+    d_theta, d_bias = _wake_direction(hm.theta, hm.theta_bias, states)
+    return {"theta": d_theta, "theta_bias": d_bias}
+
+
+def sleep_gradient(hm, states):
+    """Sleep-phase delta rule for given states (a fantasy): the gradient of sum log Q(s^2, ...,
+    s^L | s^1) over the batch with respect to the recognition parameters (Eqs. (7)-(8)).
+
+    ``phi[l-2]`` gets ``s^{l-1}^T (s^l - q^l)`` and ``phi_bias[l-2]`` gets ``sum_batch (s^l - q^l)``,
+    with q^l = sigma(phi_bias[l-2] + s^{l-1} phi[l-2]), for l = 2..L.
+
+    Parameters
+    ----------
+    hm : HelmholtzMachine with ``imaging="sigmoid"``.
+    states : list of L binary arrays, ``states[l-1]`` of shape (batch, n_l).
+
+    Returns
+    -------
+    dict with keys ``"phi"`` (list shaped like ``hm.phi``) and ``"phi_bias"``.
+    """
+    states = _check_states(hm, states, "states")
+    d_phi, d_bias = _sleep_direction(hm.phi, hm.phi_bias, states)
+    return {"phi": d_phi, "phi_bias": d_bias}
+
+
+# ---------------------------------------------------------------------- training
+_CHUNK = 8192  # examples drawn per call of a data sampler
+
+
+def _as_sampler(data, width):
+    """Turn ``data`` (an array of patterns, or a callable ``data(n, rng)``) into ``sample(n, rng)``."""
+    if callable(data):
+        buffer = {"x": np.zeros((0, width)), "next": 0}
+
+        def sample(n, rng):
+            # draw fresh examples in chunks: one call of the (slow) sampler per many minibatches
+            if buffer["next"] + n > len(buffer["x"]):
+                chunk = max(n, _CHUNK)
+                x = np.asarray(data(chunk, rng), dtype=float)
+                if x.shape != (chunk, width):
+                    raise ValueError(f"the data sampler returned shape {x.shape}; expected ({chunk}, {width})")
+                buffer["x"], buffer["next"] = x, 0
+            start = buffer["next"]
+            buffer["next"] = start + n
+            return buffer["x"][start : start + n]  # (n, width)
+
+        return sample
+    patterns = as_data(data, width, "data")
+
+    def sample(n, rng):
+        return patterns[rng.integers(0, len(patterns), size=n)]  # (n, width), with replacement
+
+    return sample
+
+
+def _snapshot(theta, theta_bias, phi, phi_bias):
+    return HelmholtzMachine(theta, theta_bias, phi, phi_bias, imaging="sigmoid")
+
+
+def train(hm, data, settings=None, seed=None, callback=None, monitor=None, report_every=None):
+    """Train a sigmoid Helmholtz machine by wake-sleep; returns ``(machine, history)``.
+
+    Each step takes a minibatch of ``batch_size`` examples: a wake step on them (update theta),
+    then a sleep step on as many fantasies (update phi). See the module docstring.
+
+    Parameters
+    ----------
+    hm : HelmholtzMachine, ``imaging="sigmoid"``: the starting point (not modified).
+    data : ndarray, shape (n_patterns, n_1), binary, from which minibatches are drawn uniformly
+        with replacement; or a callable ``data(n, rng)`` returning fresh examples, shape (n, n_1).
+    settings : WakeSleepSettings or None (the paper's settings).
+    seed : None, int or np.random.Generator; the whole run is reproducible from it.
+    callback : callable or None, called with a :class:`Progress` at every report (progress
+        bars, live plots). Its return value is ignored.
+    monitor : callable or None, ``monitor(machine) -> dict of numbers`` evaluated at every
+        report (for example the exact KL); the numbers are stored in the history.
+    report_every : int or None, examples between reports (rounded up to whole minibatches);
+        None reports about 100 times. There is always a report at the start and at the end.
+
+    Returns
+    -------
+    machine : HelmholtzMachine, the trained copy.
+    history : WakeSleepHistory.
+    """
+    if not isinstance(hm, HelmholtzMachine):
+        raise ValueError(f"hm is a {type(hm).__name__}; expected a HelmholtzMachine")
+    if hm.imaging != "sigmoid":
+        raise ValueError(f"the machine uses imaging {hm.imaging!r}; wake-sleep here needs 'sigmoid'")
+    settings = (settings or WakeSleepSettings()).check()
+    L = len(hm.sizes)
+    rates = settings.layer_rates(L)
+    sample = _as_sampler(data, hm.sizes[0])
+    rng = as_rng(seed)
+    B = settings.batch_size
+    n_steps = -(-settings.examples // B)  # ceil
+    if report_every is None:
+        report_steps = max(1, n_steps // 100)
+    else:
+        report_steps = max(1, -(-as_count(report_every, "report_every") // B))
+
+    # Each layer of connections is stored with its biases as an extra last row, and every state
+    # buffer carries a constant 1 in its last column, so one matrix product gives a layer's
+    # input and one more its delta rule, biases included (about half the numpy calls per step).
+    gen = [np.vstack([hm.theta[l], hm.theta_bias[l]]) for l in range(L - 1)]  # (n_{l+2}+1, n_{l+1})
+    rec = [np.vstack([hm.phi[l], hm.phi_bias[l]]) for l in range(L - 1)]  # (n_{l+1}+1, n_{l+2})
+    top_bias = hm.theta_bias[L - 1].copy()  # (n_L,), the prior of the top layer
+    if settings.positive_visible_weights:
+        np.maximum(gen[0][:-1], 0.0, out=gen[0][:-1])
+    sizes = hm.sizes
+    wake = [np.ones((B, n + 1)) for n in sizes]  # (B, n_l + 1), last column the constant 1
+    dream = [np.ones((B, n + 1)) for n in sizes]
+    # one draw of uniforms per step, split into a slice per layer: wake layers 2..L, then sleep
+    # layers L, 1, 2, ..., L-1
+    wake_slices, start = [], 0
+    for n in sizes[1:]:
+        wake_slices.append(slice(start, start + n))
+        start += n
+    dream_slices = [None] * L
+    for layer in [L - 1] + list(range(L - 1)):
+        dream_slices[layer] = slice(start, start + sizes[layer])
+        start += sizes[layer]
+    n_uniform = start
+    history = WakeSleepHistory()
+
+    def unpack():
+        theta = [g[:-1] for g in gen]
+        theta_bias = [g[-1] for g in gen] + [top_bias]
+        return theta, theta_bias, [r[:-1] for r in rec], [r[-1] for r in rec]
+
+    def report(step):
+        machine = _snapshot(*unpack())
+        record = dict(monitor(machine)) if monitor is not None else {}
+        history.examples.append(step * B)
+        for key, value in record.items():
+            history.records.setdefault(key, []).append(value)
+        if callback is not None:
+            callback(Progress(examples=step * B, total=n_steps * B, machine=machine, record=record))
+
+    # the annealing factor of each step: 1 until anneal_start, then geometric to final_lr_factor
+    anneal_from = int(settings.anneal_start * n_steps)
+    log_final = np.log(settings.final_lr_factor)
+    warmup_steps = int(settings.warmup * n_steps)
+
+    report(0)
+    for step in range(n_steps):
+        factor = 1.0 if step < anneal_from else np.exp(log_final * (step - anneal_from + 1) / (n_steps - anneal_from))
+        if step < warmup_steps:
+            factor *= (step + 1) / warmup_steps
+        lr = [r * factor for r in rates]  # per example; the directions are batch sums
+        lr_sleep = [r * settings.sleep_lr_factor for r in lr]
+        u = rng.random((B, n_uniform))  # every uniform this step needs, in one call
+        # wake: data up through Q (Eqs. (7)-(8)), then the delta rule on theta
+        wake[0][:, :-1] = sample(B, rng)
+        for l in range(L - 1):
+            q = expit(wake[l] @ rec[l])  # (B, n_{l+2})
+            np.less(u[:, wake_slices[l]], q, out=wake[l + 1][:, :-1], casting="unsafe")
+        if settings.update_generative:
+            for l in range(L - 1):
+                err = wake[l][:, :-1] - expit(wake[l + 1] @ gen[l])  # (B, n_{l+1})
+                gen[l] += lr[l] * (wake[l + 1].T @ err)  # (n_{l+2}+1, n_{l+1}), bias row included
+            top_bias += lr[L - 2] * (wake[L - 1][:, :-1] - expit(top_bias)).sum(axis=0)
+            if settings.positive_visible_weights:
+                np.maximum(gen[0][:-1], 0.0, out=gen[0][:-1])
+        # sleep: a fantasy down through the generative model (Eq. (10)), then the delta rule on phi
+        np.less(u[:, dream_slices[L - 1]], expit(top_bias), out=dream[L - 1][:, :-1], casting="unsafe")
+        for l in range(L - 2, -1, -1):
+            p = expit(dream[l + 1] @ gen[l])  # (B, n_{l+1})
+            np.less(u[:, dream_slices[l]], p, out=dream[l][:, :-1], casting="unsafe")
+        if settings.update_recognition:
+            for l in range(L - 1):
+                err = dream[l + 1][:, :-1] - expit(dream[l] @ rec[l])  # (B, n_{l+2})
+                rec[l] += lr_sleep[l] * (dream[l].T @ err)  # (n_{l+1}+1, n_{l+2})
+        if (step + 1) % report_steps == 0 and step + 1 < n_steps:
+            report(step + 1)
+    report(n_steps)
+    return _snapshot(*unpack()), history
+
+
+def train_with_pilots(
+    hm, data, settings=None, seed=None, pilots=4, pilot_examples=100_000, score_examples=2000,
+    callback=None, monitor=None, report_every=None,
+):
+    """Wake-sleep with a choice of start: ``pilots`` short runs, then the best one continued.
+
+    Wake-sleep often settles, within its first few ten thousand examples, into a local minimum it
+    never leaves (notebook 09: on the bars, about half of all runs). This runs ``pilots`` runs of
+    ``pilot_examples`` examples from ``hm``, scores each by the average importance-sampled
+    log p(x) (``hmlib.evaluation.importance_log_evidence``, 20 samples per pattern) of
+    ``score_examples`` fresh examples drawn from ``data`` (training data only, never the true
+    distribution), and continues the best one for the remaining ``settings.examples -
+    pilot_examples`` examples. It is model selection on top of wake-sleep, not part of the paper.
+
+    Parameters are those of :func:`train`, plus
+    pilots : int >= 1 (1 = plain :func:`train`); pilot_examples : int < settings.examples;
+    score_examples : int, examples used to score each pilot.
+    Learning-rate schedules (warmup, annealing) apply separately to the pilots and to the continuation.
+
+    Returns
+    -------
+    machine : HelmholtzMachine.
+    history : WakeSleepHistory of the chosen pilot followed by its continuation (examples counted
+        along that path).
+    info : dict with ``"scores"`` (average log p(x) of each pilot, nats), ``"chosen"`` (its index)
+        and ``"examples"`` (every example used for training, the discarded pilots included).
+    """
+    from hmlib.evaluation import importance_log_evidence  # evaluation imports exact, not this module
+
+    settings = (settings or WakeSleepSettings()).check()
+    pilots = as_count(pilots, "pilots")
+    pilot_examples = as_count(pilot_examples, "pilot_examples")
+    score_examples = as_count(score_examples, "score_examples")
+    if pilot_examples >= settings.examples:
+        raise ValueError(f"pilot_examples is {pilot_examples}; expected fewer than settings.examples = {settings.examples}")
+    if not isinstance(hm, HelmholtzMachine):
+        raise ValueError(f"hm is a {type(hm).__name__}; expected a HelmholtzMachine")
+    rng = as_rng(seed)
+    sample = _as_sampler(data, hm.sizes[0])
+    pilot_settings = replace(settings, examples=pilot_examples)
+    runs, scores = [], []
+    for _ in range(pilots):
+        machine, history = train(hm, data, pilot_settings, seed=rng, monitor=monitor, report_every=report_every)
+        x = sample(score_examples, rng)  # (score_examples, n_1): fresh training examples
+        log_p, _ = importance_log_evidence(machine, x, n_samples=20, seed=rng)
+        runs.append((machine, history))
+        scores.append(float(log_p.mean()))
+    chosen = int(np.argmax(scores))
+    machine, first = runs[chosen]
+    rest = replace(settings, examples=settings.examples - pilot_examples)
+
+    def shifted(progress):
+        if callback is not None:
+            callback(replace(progress, examples=progress.examples + pilot_examples, total=progress.total + pilot_examples))
+
+    machine, second = train(machine, data, rest, seed=rng, callback=shifted, monitor=monitor, report_every=report_every)
+    history = WakeSleepHistory(examples=list(first.examples), records={k: list(v) for k, v in first.records.items()})
+    for i, examples in enumerate(second.examples[1:], start=1):  # its first report repeats the pilot's last
+        history.examples.append(examples + pilot_examples)
+        for key, values in second.records.items():
+            history.records.setdefault(key, []).append(values[i])
+    info = {"scores": scores, "chosen": chosen, "examples": pilots * pilot_examples + rest.examples}
+    return machine, history, info
