@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from hmlib import recognition_fit as R
 from hmlib import widgets as W
 
 
@@ -61,13 +62,13 @@ def main():
     rng = np.random.default_rng(args.seed)
     results = {"benchmark": "widgets", "changes_per_control": args.changes, "explorer": {}, "factorial_gap": {}}
 
-    W._TRAJECTORY_CACHE.clear()
+    R._TRAJECTORY_CACHE.clear()
     start = time.perf_counter()
     explorer = W.free_energy_explorer(n_hidden_2=8, n_hidden_3=8, steps=W.N_STEPS // 2)
     results["explorer_build_ms"] = round((time.perf_counter() - start) * 1000, 1)
     for name in ("steps", "pattern", "seed", "n_hidden_2", "n_hidden_3"):
         for other in ("n_hidden_2", "n_hidden_3"):
-            explorer.controls[other].value = W.MAX_LAYER_UNITS  # H = 16 unless this is the one we vary
+            explorer.controls[other].value = R.MAX_LAYER_UNITS  # H = 16 unless this is the one we vary
         values = random_values(rng, explorer.controls[name], args.changes)
         stats = summary(*drive(explorer, name, values))
         results["explorer"][name] = stats
@@ -77,11 +78,11 @@ def main():
 
     # Worst case: every change is a setting never seen before at H = 16 (cache cleared each time).
     for name in ("n_hidden_2", "n_hidden_3"):
-        explorer.controls[name].value = W.MAX_LAYER_UNITS
+        explorer.controls[name].value = R.MAX_LAYER_UNITS
     explorer.controls["seed"].value = 0
     wall, cpu = [], []
     for seed in range(1, 11):
-        W._TRAJECTORY_CACHE.clear()
+        R._TRAJECTORY_CACHE.clear()
         w, c = drive(explorer, "seed", [seed])
         wall.extend(w)
         cpu.extend(c)
@@ -90,7 +91,7 @@ def main():
     print(f"explorer      new setting, H = 16, empty cache: median {stats['median_ms']:7.1f} ms   "
           f"p90 {stats['p90_ms']:7.1f} ms   (CPU median {stats['median_cpu_ms']:.1f} ms)")
 
-    W._FIT_CACHE.clear()
+    R._FIT_CACHE.clear()
     gap = W.factorial_gap_explorer(n_hidden_2=3, n_hidden_3=3)
     for name in ("pattern", "seed", "n_hidden_2", "n_hidden_3"):
         values = random_values(rng, gap.controls[name], max(args.changes // 4, 5))

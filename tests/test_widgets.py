@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from hmlib import exact
+from hmlib import recognition_fit as R
 from hmlib import widgets as W
 from hmlib.model import HelmholtzMachine
 
@@ -39,9 +40,9 @@ def random_recognition(sizes, rng, scale=1.5):
 # ---------------------------------------------------------------------------- the grid
 @pytest.mark.parametrize("n2, n3, pattern, seed", [(1, 1, 0, 0), (2, 3, 11, 1), (4, 2, 6, 2), (3, 5, 15, 3)])
 def test_grid_matches_exact(n2, n3, pattern, seed):
-    hm = W.explorer_machine(n2, n3, seed)
-    x = W.visible_pattern(pattern)
-    grid = W.ThreeLayerEnumeration(hm, x)
+    hm = R.explorer_machine(n2, n3, seed)
+    x = R.visible_pattern(pattern)
+    grid = R.ThreeLayerEnumeration(hm, x)
     np.testing.assert_allclose(grid.log_joint.ravel(), exact.log_joint(hm, x)[0], rtol=0, atol=1e-10)
     assert abs(grid.log_z - exact.log_evidence(hm, x)[0]) < 1e-10
     phi, phi_bias = random_recognition(hm.sizes, np.random.default_rng(seed))
@@ -57,8 +58,8 @@ def test_grid_matches_exact(n2, n3, pattern, seed):
 
 
 def test_grid_gradient_against_central_differences():
-    hm = W.explorer_machine(3, 2, 4)
-    grid = W.ThreeLayerEnumeration(hm, W.visible_pattern(9))
+    hm = R.explorer_machine(3, 2, 4)
+    grid = R.ThreeLayerEnumeration(hm, R.visible_pattern(9))
     phi, phi_bias = random_recognition(hm.sizes, np.random.default_rng(4), scale=1.0)
     phi_grad, bias_grad = grid.free_energy_gradients(phi, phi_bias)
     h = 1e-5
@@ -76,30 +77,30 @@ def test_grid_gradient_against_central_differences():
 
 def test_grid_rejects_other_machines():
     with pytest.raises(ValueError, match="three layers"):
-        W.ThreeLayerEnumeration(HelmholtzMachine.random((4, 2), seed=0), np.zeros((1, 4)))
+        R.ThreeLayerEnumeration(HelmholtzMachine.random((4, 2), seed=0), np.zeros((1, 4)))
     with pytest.raises(ValueError, match="shape"):
-        W.ThreeLayerEnumeration(W.explorer_machine(2, 2, 0), np.zeros((2, 4)))
+        R.ThreeLayerEnumeration(R.explorer_machine(2, 2, 0), np.zeros((2, 4)))
 
 
 def test_patterns_and_machine_arguments():
-    np.testing.assert_array_equal(W.visible_pattern(11), [[1.0, 0.0, 1.0, 1.0]])
-    np.testing.assert_array_equal(W.visible_pattern(0), [[0.0, 0.0, 0.0, 0.0]])
-    assert W.pattern_string(W.visible_pattern(6)) == "0110"
+    np.testing.assert_array_equal(R.visible_pattern(11), [[1.0, 0.0, 1.0, 1.0]])
+    np.testing.assert_array_equal(R.visible_pattern(0), [[0.0, 0.0, 0.0, 0.0]])
+    assert R.pattern_string(R.visible_pattern(6)) == "0110"
     for bad in (-1, 16, 2.0):
         with pytest.raises(ValueError, match="pattern"):
-            W.visible_pattern(bad)
+            R.visible_pattern(bad)
     for bad in (0, 9):
         with pytest.raises(ValueError, match="n_hidden_2"):
-            W.explorer_machine(bad, 2, 0)
-    assert W.explorer_machine(8, 8, 0).sizes == (4, 8, 8)
+            R.explorer_machine(bad, 2, 0)
+    assert R.explorer_machine(8, 8, 0).sizes == (4, 8, 8)
 
 
 # ---------------------------------------------------------------------------- training
 @pytest.mark.parametrize("n2, n3, pattern, seed", [(3, 2, 11, 0), (8, 8, 5, 3), (1, 1, 0, 7)])
 def test_trajectory_neg_f_never_falls_and_log_z_stays(n2, n3, pattern, seed):
-    trajectory = W.explorer_trajectory(n2, n3, pattern, seed)
+    trajectory = R.explorer_trajectory(n2, n3, pattern, seed)
     neg_f, kl, log_z = trajectory["neg_f"], trajectory["kl"], trajectory["log_z"]
-    assert neg_f.shape == kl.shape == log_z.shape == (W.N_STEPS + 1,)
+    assert neg_f.shape == kl.shape == log_z.shape == (R.N_STEPS + 1,)
     # the step-halving rule only accepts steps that do not increase F
     assert np.all(np.diff(neg_f) >= -1e-12), "-F decreased along the trajectory"
     assert np.all(log_z == log_z[0]), "log Z moved, but it does not depend on the recognition weights"
@@ -109,10 +110,10 @@ def test_trajectory_neg_f_never_falls_and_log_z_stays(n2, n3, pattern, seed):
 
 
 def test_trajectory_points_against_exact():
-    trajectory = W.explorer_trajectory(2, 3, 13, 5)
+    trajectory = R.explorer_trajectory(2, 3, 13, 5)
     hm, x = trajectory["machine"], trajectory["x"]
     assert abs(trajectory["log_z"][0] - exact.log_evidence(hm, x)[0]) < 1e-10
-    for step in (0, 1, 7, W.N_STEPS):
+    for step in (0, 1, 7, R.N_STEPS):
         trained = machine_with(hm, *trajectory["params"][step])
         assert abs(trajectory["neg_f"][step] + exact.free_energy(trained, x)[0]) < 1e-10
         assert abs(trajectory["kl"][step] - exact.kl_divergence(trained, x)[0]) < 1e-10
@@ -120,21 +121,21 @@ def test_trajectory_points_against_exact():
 
 def test_each_step_is_a_gradient_step():
     """Step k+1 = step k - eta dF/dphi, with dF/dphi from hmlib.exact and the recorded eta."""
-    trajectory = W.explorer_trajectory(3, 3, 2, 1)
+    trajectory = R.explorer_trajectory(3, 3, 2, 1)
     hm, x = trajectory["machine"], trajectory["x"]
     for step in (0, 5, 20):
         (phi, phi_bias), (phi_next, bias_next) = trajectory["params"][step], trajectory["params"][step + 1]
         eta = trajectory["eta"][step + 1]
-        assert 0 < eta <= W.STEP_SIZE
+        assert 0 < eta <= R.STEP_SIZE
         grads = exact.free_energy_gradients(machine_with(hm, phi, phi_bias), x)
         for old, new, grad in zip(phi + phi_bias, phi_next + bias_next, grads["phi"] + grads["phi_bias"]):
             np.testing.assert_allclose(new, old - eta * grad, rtol=0, atol=1e-10)
 
 
 def test_step_halving_never_increases_f_even_with_a_huge_step():
-    hm = W.explorer_machine(3, 2, 0)
-    grid = W.ThreeLayerEnumeration(hm, W.visible_pattern(11))
-    points = W.gradient_ascent_on_neg_f(grid, hm.phi, hm.phi_bias, n_steps=10, step_size=1e3)
+    hm = R.explorer_machine(3, 2, 0)
+    grid = R.ThreeLayerEnumeration(hm, R.visible_pattern(11))
+    points = R.gradient_ascent_on_neg_f(grid, hm.phi, hm.phi_bias, n_steps=10, step_size=1e3)
     f = np.array([p["free_energy"] for p in points])
     assert np.all(np.diff(f) <= 1e-12)
     assert f[-1] < f[0]
@@ -176,7 +177,7 @@ def test_explorer_readout_satisfies_the_identity_and_matches_exact(setting):
     assert abs(shown["neg_f"] + shown["kl"] - shown["log_z"]) <= 1.5e-4
     hm, x = w.machine(), w.values["x"]
     assert hm.sizes == w.values["sizes"] == (4, w.controls["n_hidden_2"].value, w.controls["n_hidden_3"].value)
-    np.testing.assert_array_equal(x, W.visible_pattern(w.controls["pattern"].value))
+    np.testing.assert_array_equal(x, R.visible_pattern(w.controls["pattern"].value))
     truth = {"log_z": exact.log_evidence(hm, x)[0], "neg_f": -exact.free_energy(hm, x)[0],
              "kl": exact.kl_divergence(hm, x)[0]}
     for key in truth:
@@ -207,14 +208,14 @@ def test_explorer_does_not_change_the_cached_machine():
 # ---------------------------------------------------------------------------- notebook 05
 def test_one_unit_per_layer_the_layerwise_family_is_exact():
     """With n_2 = n_3 = 1 every distribution is Q(s2) Q(s3|s2) of Eq. (7): the best KL is 0."""
-    fit = W.best_factorial_fit(1, 1, 11, 0)
+    fit = R.best_factorial_fit(1, 1, 11, 0)
     assert fit["kl_layerwise"] < 1e-6
     np.testing.assert_allclose(fit["q_layerwise"], fit["posterior"], atol=1e-3)
 
 
 @pytest.mark.parametrize("n2, n3, pattern, seed", [(2, 2, 11, 0), (3, 2, 5, 2)])
 def test_best_factorial_fit(n2, n3, pattern, seed):
-    fit = W.best_factorial_fit(n2, n3, pattern, seed)
+    fit = R.best_factorial_fit(n2, n3, pattern, seed)
     hm, x = fit["machine"], fit["x"]
     assert 0 <= fit["kl_layerwise"] <= fit["kl_factorial"] + 1e-12
     for name in ("layerwise", "factorial"):
@@ -236,7 +237,7 @@ def test_factorial_gap_widget():
     w = W.factorial_gap_explorer()
     assert "hm-widget" in w._dom_classes and "hm-readout" in w.readout._dom_classes
     w.controls["n_hidden_3"].value = 3
-    fit = W.best_factorial_fit(2, 3, 11, 0)
+    fit = R.best_factorial_fit(2, 3, 11, 0)
     layerwise = float(re.findall(r"KL layer-wise = " + NUMBER, w.readout.value)[0])
     factorial = float(re.findall(r"KL fully factorial = " + NUMBER, w.readout.value)[0])
     assert abs(layerwise - fit["kl_layerwise"]) <= 0.5e-4 + 1e-9
