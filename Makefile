@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test unit notebooks browser figures bench clean
+.PHONY: lab test unit notebooks browser figures bench bench-shifter clean
 
 # Create the virtual environment and install the pinned requirements and hmlib (editable).
 # Re-runs only when requirements.txt or pyproject.toml change.
@@ -43,6 +43,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/exact.py
 	$(BIN)/python benchmarks/widgets.py
 	$(BIN)/python benchmarks/bars.py --seeds 10 --json --pilots 6
+
+# Regenerate the shifter results that notebook 07 loads (about half an hour on two cores).
+bench-shifter: $(STAMP)
+	$(BIN)/python benchmarks/shifter.py --seeds 10 --json --save benchmarks/results/shifter
 
 clean:
 	rm -rf $(VENV) .pytest_cache

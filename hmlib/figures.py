@@ -11,7 +11,7 @@ from pathlib import Path
 
 import matplotlib
 
-PLOTTING_MODULES = ("hmlib.plots", "hmlib.wakesleep_plots")
+PLOTTING_MODULES = ("hmlib.plots", "hmlib.meanfield_plots", "hmlib.wakesleep_plots")
 
 
 def main(argv):
