@@ -24,7 +24,7 @@ MAX_BIAS = 2.0
 def _slider(description, value, high, step):
     return ipywidgets.FloatSlider(
         value=value, min=0.0, max=high, step=step, description=description, continuous_update=False,
-        readout_format=".2f", style={"description_width": "7em"}, layout=ipywidgets.Layout(width="20em"),
+        readout_format=".2f", style={"description_width": "9em"}, layout=ipywidgets.Layout(width="22em"),
     )
 
 
@@ -55,12 +55,14 @@ class ImagingExplorer(ipywidgets.VBox):
         self.figure.add_class("hm-figure")
         self.values = {}
         note = ipywidgets.HTML(
-            "<small>Two parents, on independently with probabilities q₁ and q₂; the unit follows the "
+            "<div style='line-height: 1.35'><small>Two parents, on independently with probabilities q₁ and q₂; the unit follows the "
             "odds rule p = 1 &minus; 1/(1 + b + &Sigma; s&theta;). The naive value never falls below the "
-            "exact one (Jensen).</small>"
+            "exact one (Jensen).</small></div>"
         )
-        left = ipywidgets.VBox(list(self.controls.values()) + [note], layout=ipywidgets.Layout(width="22em"))
-        super().__init__(children=[ipywidgets.HBox([left, self.readout]), self.figure])
+        left = ipywidgets.VBox(list(self.controls.values()) + [note], layout=ipywidgets.Layout(width="24em"))
+        # flex-start: the figure keeps its own pixel size instead of stretching to the cell's width
+        super().__init__(children=[ipywidgets.HBox([left, self.readout]), self.figure],
+                         layout=ipywidgets.Layout(align_items="flex-start"))
         self.add_class("hm-widget")
         for control in self.controls.values():
             control.observe(self._on_change, names="value")

@@ -52,7 +52,7 @@ class _Widget(ipywidgets.VBox):
         self.figure = ipywidgets.Image(format="png")
         self.figure.add_class("hm-figure")
         self.values = {}
-        note = ipywidgets.HTML(f"<small>{explanation}</small>")
+        note = ipywidgets.HTML(f"<div style=\"line-height: 1.35\"><small>{explanation}</small></div>")
         left = ipywidgets.VBox(list(controls.values()) + [note], layout=ipywidgets.Layout(width="23em"))
         # flex-start: show the PNG at its own size instead of stretching it to the box's width
         super().__init__(children=[ipywidgets.HBox([left, self.readout]), self.figure],

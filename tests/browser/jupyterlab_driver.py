@@ -1,0 +1,351 @@
+"""Drive a notebook in JupyterLab the way a student does, and report what they would see.
+
+`LabPage` wraps one Playwright page on the test server. It opens a notebook in its own workspace
+(so no other tab is restored next to it), runs every cell with JupyterLab's own "Run All Cells"
+command, waits until the kernel is idle and no cell shows ``[*]``, and then reads the page:
+error outputs, widgets that failed to render, widget cells without controls, figures stretched
+beyond their pixel size, cut-off slider descriptions, errors the kernel sent from widget callbacks
+and errors in the browser console.
+
+Widgets follow the contract of the briefing: the outer box has CSS class ``hm-widget``, its
+numbers are in an ``hm-readout`` HTML widget, its figure is an ``hm-figure`` image, its controls
+are ipywidgets sliders/dropdowns with ``continuous_update=False``.
+"""
+
+import re
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOK_DIR = REPO / "notebooks"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"  # git-ignored
+
+RUN_TIMEOUT = 300  # seconds for one notebook's "Run All Cells"; nbval allows 120 s per cell
+OPEN_TIMEOUT = 120  # seconds to load JupyterLab, open a notebook and start its kernel
+RENDER_TIMEOUT = 60  # seconds for widgets and images to appear after the kernel is idle
+UPDATE_TIMEOUT = 30  # seconds for a widget to answer a slider move
+FOLLOW_TIMEOUT = 5  # seconds for the figure to follow the readout (or the readout the figure)
+
+# Text a broken widget leaves in an output (ipywidgets' jupyterlab-manager and JupyterLab).
+WIDGET_ERROR_TEXT = ("Error displaying widget", "model not found", "Error rendering output",
+                     "Failed to load model class", "Click to show javascript error",
+                     "Loading widget...")
+CONTROL_SELECTOR = ".widget-slider, .widget-dropdown"
+MAX_UPSCALE = 1.1  # an hm-figure shown wider than this times its pixel width looks blurred
+
+# Finds the notebook panel whose document is `path` and keeps it in window.__hmPanel.
+_FIND_PANEL = """(path) => {
+  const app = window.jupyterapp;
+  if (!app || !app.shell || !app.started) return 'no app';
+  let panel = null;
+  for (const w of app.shell.widgets('main')) {
+    if (w.context && w.context.path === path && w.content && w.sessionContext) panel = w;
+  }
+  if (!panel) return 'no panel';
+  if (!panel.context.isReady) return 'document loading';
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  if (!kernel) return 'no kernel';
+  if (kernel.connectionStatus !== 'connected') return 'kernel ' + kernel.connectionStatus;
+  if (kernel.status !== 'idle') return 'kernel ' + kernel.status;
+  window.__hmPanel = panel;
+  if (!window.__hmKernelMessages) {
+    // Errors and stderr the kernel sends outside a cell's execution (e.g. from a widget
+    // callback) never reach a cell output; record them so the tests can see them.
+    window.__hmKernelMessages = [];
+    // ipywidgets asks a fresh kernel for its widgets before the notebook imports ipywidgets;
+    // the kernel answers these two lines on stderr, which is harmless.
+    const BENIGN = ['No such comm target registered: jupyter.widget.control', 'No such comm: '];
+    panel.sessionContext.iopubMessage.connect((_, msg) => {
+      const type = msg.header.msg_type;
+      const parent = msg.parent_header ? msg.parent_header.msg_type : '';
+      if (parent === 'execute_request') return;
+      if (type === 'error') {
+        window.__hmKernelMessages.push(parent + ': ' + msg.content.ename + ': ' + msg.content.evalue);
+      } else if (type === 'stream' && msg.content.name === 'stderr'
+                 && !BENIGN.some((b) => msg.content.text.startsWith(b))) {
+        window.__hmKernelMessages.push(parent + ': ' + msg.content.text);
+      }
+    });
+  }
+  return 'ready';
+}"""
+
+# Starts JupyterLab's "Run > Run All Cells" on the panel; the promise settles when run-all ends.
+_RUN_ALL = """async () => {
+  const app = window.jupyterapp, panel = window.__hmPanel;
+  app.shell.activateById(panel.id);
+  if (!app.shell.leftCollapsed) app.shell.collapseLeft();
+  window.__hmRunDone = null;
+  app.commands.execute('notebook:run-all-cells').then(
+    (ok) => { window.__hmRunDone = {ok: ok}; },
+    (err) => { window.__hmRunDone = {error: String(err)}; });
+}"""
+
+# Execution state as the student sees it: kernel status and the cells' [ ] / [*] / [n] prompts.
+_STATE = """() => {
+  const panel = window.__hmPanel;
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  const cells = panel.content.widgets.filter((c) => c.model.type === 'code');
+  const prompts = cells.map((c) => {
+    const p = c.node.querySelector('.jp-InputArea-prompt');
+    return p ? p.textContent.trim() : '';
+  });
+  return {
+    kernel: kernel ? kernel.status : 'none',
+    runDone: window.__hmRunDone,
+    running: prompts.filter((p) => p.includes('*')).length,
+  };
+}"""
+
+# Everything the tests check, read from the notebook model and the rendered DOM.
+_REPORT = """([errorTexts, controlSelector]) => {
+  const panel = window.__hmPanel;
+  const cells = [];
+  panel.content.widgets.forEach((cell, index) => {
+    if (cell.model.type !== 'code') return;
+    const source = cell.model.sharedModel.getSource();
+    const outputs = cell.model.outputs.toJSON();
+    const area = cell.node.querySelector('.jp-OutputArea');
+    const text = area ? area.innerText : '';
+    const widgets = Array.from(cell.node.querySelectorAll('.hm-widget')).map((w) => ({
+      controls: w.querySelectorAll(controlSelector).length,
+      readouts: Array.from(w.querySelectorAll('.hm-readout')).map((r) => r.innerText.trim()),
+      figures: Array.from(w.querySelectorAll('.hm-figure')).map((img) => ({
+        complete: img.complete, width: img.naturalWidth, shownWidth: img.clientWidth})),
+      // descriptions that ipywidgets cut off with an ellipsis because their box is too narrow
+      cutLabels: Array.from(w.querySelectorAll('.widget-label')).filter(
+        (l) => l.offsetParent !== null && l.scrollWidth > l.clientWidth + 1).map(
+        (l) => l.textContent),
+    }));
+    cells.push({
+      index: index,
+      firstLine: source.split('\\n').find((l) => l.trim() && !l.startsWith('# NBVAL')) || '',
+      empty: source.trim() === '',
+      executionCount: cell.model.executionCount,
+      errors: outputs.filter((o) => o.output_type === 'error').map(
+        (o) => o.ename + ': ' + o.evalue),
+      stderr: outputs.filter((o) => o.output_type === 'stream' && o.name === 'stderr').map(
+        (o) => Array.isArray(o.text) ? o.text.join('') : o.text),
+      widgetErrors: errorTexts.filter((t) => text.toLowerCase().includes(t.toLowerCase())),
+      widgetViews: outputs.filter((o) => o.data &&
+        o.data['application/vnd.jupyter.widget-view+json']).length,
+      renderedWidgets: cell.node.querySelectorAll('.jp-OutputArea .jupyter-widgets').length,
+      brokenViews: cell.node.querySelectorAll('.jupyter-widgets-error-widget').length,
+      hmWidgets: widgets,
+    });
+  });
+  return cells;
+}"""
+
+
+def notebook_names():
+    """The notebooks in notebooks/ now (at collection time), e.g. ['00_intro.ipynb', ...]."""
+    return sorted(p.name for p in NOTEBOOK_DIR.glob("*.ipynb"))
+
+
+class LabPage:
+    """One Playwright page on the JupyterLab test server."""
+
+    def __init__(self, page, server, artifacts):
+        self.page = page
+        self.server = server
+        self.artifacts = artifacts
+        self.console_errors = []
+        page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        page.on("pageerror", lambda e: self.console_errors.append(f"page error: {e}"))
+        page.set_default_timeout(UPDATE_TIMEOUT * 1000)
+
+    # -- opening and running -------------------------------------------------------------
+
+    def open_notebook(self, path):
+        """Open `path` (relative to the server root) in a workspace of its own; wait for the kernel."""
+        workspace = re.sub(r"[^A-Za-z0-9_-]", "-", path)
+        url = (f"{self.server.url}/lab/workspaces/hm-{workspace}/tree/{quote(path)}"
+               f"?token={self.server.token}")
+        self.page.goto(url)
+        self.path = path
+        deadline = time.monotonic() + OPEN_TIMEOUT
+        state = ""
+        while time.monotonic() < deadline:
+            state = self.page.evaluate(_FIND_PANEL, path)
+            if state == "ready":
+                return
+            time.sleep(0.25)
+        dialogs = self.page.locator(".jp-Dialog").all_inner_texts()  # e.g. "Select Kernel"
+        raise AssertionError(f"{path}: JupyterLab did not open it with an idle kernel within "
+                             f"{OPEN_TIMEOUT} s (last state: {state}; dialogs: {dialogs}). "
+                             "Server log:\n" + self.server.log_tail())
+
+    def run_all(self):
+        """Run > Run All Cells, then wait until the kernel is idle and no prompt shows [*]."""
+        self.page.evaluate(_RUN_ALL)
+        deadline = time.monotonic() + RUN_TIMEOUT
+        settled = 0  # consecutive polls that saw a finished run
+        while time.monotonic() < deadline:
+            state = self.page.evaluate(_STATE)
+            finished = (state["runDone"] is not None and state["kernel"] == "idle"
+                        and state["running"] == 0)
+            settled = settled + 1 if finished else 0
+            if settled >= 3:
+                break
+            time.sleep(0.3)
+        else:
+            raise AssertionError(f"{self.path}: cells still running after {RUN_TIMEOUT} s: {state}")
+        if "error" in state["runDone"]:
+            raise AssertionError(f"{self.path}: Run All Cells failed: {state['runDone']['error']}")
+        self.wait_for_widgets()
+
+    def wait_for_widgets(self):
+        """Wait until no widget output says 'Loading widget...' and every hm-figure has loaded."""
+        self.page.wait_for_function(
+            """() => {
+              const panel = window.__hmPanel;
+              if (panel.node.innerText.includes('Loading widget...')) return false;
+              return Array.from(panel.node.querySelectorAll('img.hm-figure, .hm-figure img'))
+                .every((img) => img.complete);
+            }""", timeout=RENDER_TIMEOUT * 1000)
+        self.page.wait_for_timeout(500)  # let late layout settle before reading the DOM
+
+    # -- what the student sees -----------------------------------------------------------
+
+    def report(self):
+        """Per code cell: execution count, errors, stderr, widget render problems, hm-widgets."""
+        return self.page.evaluate(_REPORT, [list(WIDGET_ERROR_TEXT), CONTROL_SELECTOR])
+
+    def problems(self):
+        """Plain-language list of everything wrong in the run notebook (empty when all is well)."""
+        found = []
+        for cell in self.report():
+            where = f"cell {cell['index']} ({cell['firstLine'][:60]!r})"
+            if not cell["empty"] and cell["executionCount"] is None:
+                found.append(f"{where} was not executed")
+            found += [f"{where} raised {e}" for e in cell["errors"]]
+            found += [f"{where} wrote to stderr: {s.strip()[:300]}" for s in cell["stderr"]]
+            found += [f"{where} shows {t!r}" for t in cell["widgetErrors"]]
+            if cell["brokenViews"]:
+                found.append(f"{where} shows {cell['brokenViews']} widget(s) that failed to render")
+            if cell["widgetViews"] and not cell["renderedWidgets"]:
+                found.append(f"{where} has {cell['widgetViews']} widget output(s) but none rendered")
+            for k, widget in enumerate(cell["hmWidgets"]):
+                name = f"{where} hm-widget {k}"
+                if widget["controls"] == 0:
+                    found.append(f"{name} rendered no slider or dropdown")
+                if any(not r for r in widget["readouts"]):
+                    found.append(f"{name} has an empty hm-readout")
+                for figure in widget["figures"]:
+                    if not figure["complete"] or figure["width"] == 0:
+                        found.append(f"{name} has an hm-figure image that did not load")
+                    elif figure["shownWidth"] > MAX_UPSCALE * figure["width"]:
+                        found.append(
+                            f"{name} stretches its {figure['width']} px wide figure to "
+                            f"{figure['shownWidth']} px, which blurs it (give the outer box "
+                            f"layout=Layout(align_items='flex-start'))")
+                found += [f"{name} cuts off the description {text!r} (widen description_width)"
+                          for text in widget["cutLabels"]]
+        found += [f"kernel error outside a cell (e.g. in a widget callback): {m.strip()[:300]}"
+                  for m in self.kernel_messages()]
+        found += [f"browser console error: {e.splitlines()[0][:300]}" for e in self.console_errors]
+        return found
+
+    def kernel_messages(self):
+        """Errors and stderr text the kernel sent outside cell execution, as 'parent: text'."""
+        return self.page.evaluate("() => window.__hmKernelMessages || []")
+
+    def screenshot(self, name):
+        """Save the whole notebook (tall viewport, left sidebar closed) as artifacts/<name>.png."""
+        height = self.page.evaluate(
+            """() => {
+              const outer = window.__hmPanel.node.querySelector('.jp-WindowedPanel-outer');
+              if (!outer) return document.body.scrollHeight;
+              outer.scrollTop = 0;
+              // the notebook's height plus the menu, tab and status bars around it
+              return outer.scrollHeight + window.innerHeight - outer.clientHeight;
+            }""")
+        size = self.page.viewport_size
+        # Chromium cannot capture more than 16384 px in one image.
+        self.page.set_viewport_size({"width": size["width"], "height": min(height, 16000)})
+        self.page.wait_for_timeout(500)
+        self.page.evaluate("""() => {
+          const outer = window.__hmPanel.node.querySelector('.jp-WindowedPanel-outer');
+          if (outer) outer.scrollTop = 0;
+        }""")
+        self.page.wait_for_timeout(200)
+        path = self.artifacts / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        self.page.set_viewport_size(size)
+        self.page.wait_for_timeout(300)
+        return path
+
+    def screenshot_element(self, locator, name):
+        """Save one element as artifacts/<name>.png, with a viewport tall enough to hold it."""
+        size = self.page.viewport_size
+        box = locator.bounding_box()
+        height = min(int(box["height"]) + 300, 16000) if box else size["height"]
+        self.page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
+        locator.scroll_into_view_if_needed()
+        path = self.artifacts / f"{name}.png"
+        locator.screenshot(path=str(path))
+        self.page.set_viewport_size(size)
+        return path
+
+    def screenshot_widgets(self, name):
+        """Save each hm-widget of the notebook as artifacts/<name>_widget<k>.png; returns the paths."""
+        widgets = self.hm_widgets()
+        return [self.screenshot_element(widgets.nth(k), f"{name}_widget{k}")
+                for k in range(widgets.count())]
+
+    # -- widgets -------------------------------------------------------------------------
+
+    def hm_widgets(self):
+        """Locator of every hm-widget in the open notebook, in document order."""
+        return self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .hm-widget")
+
+    def readout(self, widget):
+        """Text of the widget's hm-readout(s), whitespace normalised."""
+        texts = widget.locator(".hm-readout").all_inner_texts()
+        return " | ".join(" ".join(t.split()) for t in texts)
+
+    def figure_src(self, widget):
+        """The `src` of the widget's first hm-figure image ('' when there is none)."""
+        figures = widget.locator("img.hm-figure, .hm-figure img")
+        return figures.first.get_attribute("src") if figures.count() else ""
+
+    def sliders(self, widget):
+        """Locator of the widget's slider handles (noUiSlider handles in ipywidgets 8)."""
+        return widget.locator(".widget-slider .noUi-handle")
+
+    def slider_index(self, widget, description):
+        """Index (among `sliders(widget)`) of the slider labelled `description`, or None."""
+        labels = widget.locator(".widget-slider").all_inner_texts()
+        matches = [i for i, text in enumerate(labels) if text.strip().startswith(description)]
+        return matches[0] if matches else None
+
+    def nudge_slider(self, widget, index=0, timeout=UPDATE_TIMEOUT):
+        """Focus slider `index` of `widget` and press ArrowRight (ArrowLeft at its maximum).
+
+        Returns (readout before, readout after, figure src before, figure src after, key);
+        'after' is read once the readout or the figure changed, or after `timeout` seconds.
+        """
+        handle = self.sliders(widget).nth(index)
+        handle.scroll_into_view_if_needed()
+        at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+        key = "ArrowLeft" if at_max else "ArrowRight"
+        before, src_before = self.readout(widget), self.figure_src(widget)
+        n_errors = len(self.kernel_messages())
+        handle.focus()
+        handle.press(key)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            readout_changed = self.readout(widget) != before
+            figure_changed = self.figure_src(widget) != src_before
+            if readout_changed and (figure_changed or not src_before):
+                break
+            if readout_changed or figure_changed:  # the other one may follow by a moment
+                deadline = min(deadline, time.monotonic() + FOLLOW_TIMEOUT)
+            if len(self.kernel_messages()) > n_errors:  # the callback failed
+                break
+            time.sleep(0.2)
+        self.wait_for_widgets()
+        after, src_after = self.readout(widget), self.figure_src(widget)
+        return before, after, src_before, src_after, key

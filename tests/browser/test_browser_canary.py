@@ -1,0 +1,116 @@
+"""The browser checks can fail: they pass on a small sound notebook and catch a broken one.
+
+Two throwaway notebooks are written into the server's temporary copy (never into the repository).
+Both build the same widget, written inline after the widget contract (an ``hm-widget`` box with an
+IntSlider, an ``hm-readout`` HTML and an ``hm-figure`` PNG image):
+- ``sound.ipynb``: the widget as it should be;
+- ``broken.ipynb``: the same widget with a callback that raises, a widget whose view name was
+  renamed so the browser cannot build it, an hm-widget without controls, one whose figure is
+  stretched and whose description is cut off, and a cell that raises.
+"""
+
+import nbformat
+
+WIDGET_SOURCE = '''\
+import io
+import ipywidgets as widgets
+from matplotlib.figure import Figure
+
+
+def square_widget(fail=False):
+    """n and n squared, a bar of height n squared; with fail=True the callback raises."""
+    slider = widgets.IntSlider(value=2, min=0, max=10, description="n", continuous_update=False)
+    readout = widgets.HTML().add_class("hm-readout")
+    figure = widgets.Image(format="png").add_class("hm-figure")
+
+    def update(change=None):
+        if fail and change is not None:
+            raise RuntimeError("callback broken on purpose")
+        n = slider.value
+        readout.value = f"n = {n}, n squared = {n * n}"
+        fig = Figure(figsize=(2, 2))
+        ax = fig.add_subplot()
+        ax.bar([0], [n * n])
+        ax.set_ylim(0, 100)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=60)
+        figure.value = buffer.getvalue()
+
+    slider.observe(update, names="value")
+    update()
+    box = widgets.VBox([slider, readout, figure], layout=widgets.Layout(align_items="flex-start"))
+    return box.add_class("hm-widget")
+'''
+
+RENAMED_VIEW = '''\
+# NBVAL_IGNORE_OUTPUT
+renamed = widgets.IntSlider(description="renamed", continuous_update=False)
+renamed._view_name = "IntSliderViewRenamedOnPurpose"  # the browser has no such view
+widgets.VBox([renamed, widgets.HTML("x = 1").add_class("hm-readout")]).add_class("hm-widget")
+'''
+
+
+STRETCHED = '''\
+# NBVAL_IGNORE_OUTPUT
+stretched = square_widget()
+stretched.layout.align_items = "stretch"  # the image fills the width: upscaled and blurred
+stretched.children[0].description = "a description far too long for its box"
+stretched
+'''
+
+
+def _write(server, name, cells):
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    folder = server.root / "canary"
+    folder.mkdir(exist_ok=True)
+    nbformat.write(notebook, folder / name)
+    return f"canary/{name}"
+
+
+def test_sound_widget_passes_every_check(lab):
+    path = _write(lab.server, "sound.ipynb", [
+        WIDGET_SOURCE, "# NBVAL_IGNORE_OUTPUT\nsquare_widget()"])
+    lab.open_notebook(path)
+    lab.run_all()
+    assert lab.problems() == []
+    widget = lab.hm_widgets().first
+    before, after, src_before, src_after, key = lab.nudge_slider(widget)
+    assert (before, after, key) == ("n = 2, n squared = 4", "n = 3, n squared = 9", "ArrowRight")
+    assert src_before.startswith(("data:image/png", "blob:")), src_before[:40]
+    assert src_after != src_before, "the figure did not change"
+    assert lab.problems() == []
+
+
+def test_broken_widgets_are_reported(lab):
+    path = _write(lab.server, "broken.ipynb", [
+        WIDGET_SOURCE,
+        "# NBVAL_IGNORE_OUTPUT\nsquare_widget(fail=True)",
+        RENAMED_VIEW,
+        "# NBVAL_IGNORE_OUTPUT\nrenamed",
+        "# NBVAL_IGNORE_OUTPUT\nwidgets.VBox([widgets.HTML('no controls')]).add_class('hm-widget')",
+        STRETCHED,
+        "1 / 0",
+    ])
+    lab.open_notebook(path)
+    lab.run_all()
+    lab.screenshot("canary-broken")
+    problems = "\n".join(lab.problems())
+    assert "cell 6 ('1 / 0') raised ZeroDivisionError: division by zero" in problems, problems
+    assert "cell 2 ('renamed = " in problems, problems
+    assert "hm-widget 0 rendered no slider or dropdown" in problems, problems
+    assert "cell 3 ('renamed') shows 1 widget(s) that failed to render" in problems, problems
+    assert "cell 4 (\"widgets.VBox([widgets.HTML('no controls')" in problems, problems
+    assert "IntSliderViewRenamedOnPurpose not found" in problems, problems  # console error
+    assert "cell 5 ('stretched = square_widget()') hm-widget 0 stretches its 120 px" in problems
+    assert "cuts off the description 'a description far too long for its box'" in problems
+
+    # The widget whose callback raises still renders, but a slider move changes nothing,
+    # and the kernel's traceback, which no cell shows, is reported.
+    widget = lab.hm_widgets().first
+    before, after, src_before, src_after, _ = lab.nudge_slider(widget, timeout=5)
+    assert before == "n = 2, n squared = 4"
+    assert (after, src_after) == (before, src_before)
+    assert lab.kernel_messages() == ["comm_msg: RuntimeError: callback broken on purpose"]
