@@ -33,6 +33,7 @@ odds rules a unit whose input is exactly 0 (no bias, no active parent) has p = 0
 import numpy as np
 
 from hmlib._checks import as_data
+from hmlib.imaging import log_on_off, on_probability
 
 RULES = ("sigmoid", "eq11", "naive")
 
@@ -56,10 +57,6 @@ def check_rule(hm, rule):
     return rule
 
 
-def _log_sigmoid(a):
-    return -np.logaddexp(0.0, -a)
-
-
 def recognition_logits(hm, x):
     """Logits a^l = q^{l-1} @ phi^{l-1,l} + c^l of the recognition means, Eq. (9).
 
@@ -71,7 +68,7 @@ def recognition_logits(hm, x):
     for layer in range(2, len(hm.sizes) + 1):
         a = hm.recognition_input(layer, q)  # (batch, n_l)
         logits.append(a)
-        q = np.exp(_log_sigmoid(a))
+        q = on_probability(a, "sigmoid")
     return logits
 
 
@@ -88,7 +85,7 @@ def recognition_means(hm, x):
     list of L arrays: ``q[0]`` is a copy of x, ``q[l-1]`` has shape (batch, n_l).
     """
     x = as_data(x, hm.sizes[0], binary=False)
-    return [x] + [np.exp(_log_sigmoid(a)) for a in recognition_logits(hm, x)]
+    return [x] + [on_probability(a, "sigmoid") for a in recognition_logits(hm, x)]
 
 
 # ---------------------------------------------------------------------------- generative means
@@ -131,7 +128,7 @@ def _log_on_off(hm, layer, parent, rule):
     """log p and log(1 - p) of generative layer ``layer`` given parent means, shape (batch, n_l)."""
     if rule == "sigmoid":
         u = hm.generative_input(layer, parent)
-        return _log_sigmoid(u), _log_sigmoid(-u)
+        return log_on_off(u, "sigmoid")
     if rule == "naive" or layer == len(hm.sizes):
         return _log_on_off_from(hm.generative_input(layer, parent), None, rule)
     u, S, _ = _odds_terms(hm, layer, parent)
@@ -233,7 +230,7 @@ def _layer_backward(hm, layer, parent, q_child, w, rule, cache):
     u, S, factors = cache
     b = hm.theta_bias[layer - 1]
     if rule == "sigmoid":
-        p = np.exp(_log_sigmoid(u))
+        p = on_probability(u, "sigmoid")
         g_u = g_on * (1.0 - p) - g_off * p  # dF/du = w (p - q)
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -265,7 +262,7 @@ def _evaluate(hm, x, rule, w=None):
     """F per row (Eq. (12)) and, if ``w`` is given, the gradient of sum_n w_n F_n."""
     L = len(hm.sizes)
     logits = recognition_logits(hm, x)
-    q = [x] + [np.exp(_log_sigmoid(a)) for a in logits]
+    q = [x] + [on_probability(a, "sigmoid") for a in logits]
     total = np.zeros(x.shape[0])
     caches, logit_p = [], []
     for layer in range(1, L + 1):
@@ -275,7 +272,7 @@ def _evaluate(hm, x, rule, w=None):
         else:
             cache = (hm.generative_input(layer, parent), None, None)
         if rule == "sigmoid":
-            log_p, log_1mp = _log_sigmoid(cache[0]), _log_sigmoid(-cache[0])
+            log_p, log_1mp = log_on_off(cache[0], "sigmoid")
         else:
             log_p, log_1mp = _log_on_off_from(cache[0], cache[1], rule)
         caches.append(cache)
@@ -283,7 +280,7 @@ def _evaluate(hm, x, rule, w=None):
             total += _bernoulli_terms(x, 0.0, 0.0, log_p, log_1mp)  # cross-entropy of the data
         else:
             a = logits[layer - 2]
-            total += _bernoulli_terms(q[layer - 1], _log_sigmoid(a), _log_sigmoid(-a), log_p, log_1mp)
+            total += _bernoulli_terms(q[layer - 1], *log_on_off(a, "sigmoid"), log_p, log_1mp)
             with np.errstate(invalid="ignore"):
                 logit_p.append(log_p - log_1mp)
     if w is None:

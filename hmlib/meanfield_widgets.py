@@ -16,6 +16,7 @@ import ipywidgets
 from hmlib import meanfield
 from hmlib.meanfield_plots import unit_probability_sweep
 from hmlib.plots import figure_to_png
+from hmlib.widgets import format_number
 
 MAX_WEIGHT = 10.0  # odds up to 10: p = 10/11 for one parent alone, enough to see saturation
 MAX_BIAS = 2.0
@@ -26,10 +27,6 @@ def _slider(description, value, high, step):
         value=value, min=0.0, max=high, step=step, description=description, continuous_update=False,
         readout_format=".2f", style={"description_width": "9em"}, layout=ipywidgets.Layout(width="22em"),
     )
-
-
-def _fmt(value):
-    return f"{value:.4f}"
 
 
 class ImagingExplorer(ipywidgets.VBox):
@@ -79,11 +76,11 @@ class ImagingExplorer(ipywidgets.VBox):
         self.values = dict(result, jensen_gap=result["naive"] - result["exact"], eq11_error=result["eq11"] - result["exact"])
         self.readout.value = (
             "<div style='font-family: monospace; line-height: 1.6'>"
-            f"exact E_Q[p] = {_fmt(result['exact'])}<br>"
-            f"naive &nbsp;&nbsp;&nbsp;&nbsp; = {_fmt(result['naive'])} "
-            f"(gap {_fmt(self.values['jensen_gap'])})<br>"
-            f"Eq. (11) &nbsp;&nbsp; = {_fmt(result['eq11'])} "
-            f"(error {_fmt(self.values['eq11_error'])})</div>"
+            f"exact E_Q[p] = {format_number(result['exact'])}<br>"
+            f"naive &nbsp;&nbsp;&nbsp;&nbsp; = {format_number(result['naive'])} "
+            f"(gap {format_number(self.values['jensen_gap'])})<br>"
+            f"Eq. (11) &nbsp;&nbsp; = {format_number(result['eq11'])} "
+            f"(error {format_number(self.values['eq11_error'])})</div>"
         )
         self.figure.value = figure_to_png(unit_probability_sweep(q, theta, c["bias"], unit=0, marker=c["q1"]), dpi=80)
 

@@ -29,7 +29,7 @@ from hmlib.recognition_fit import (
 N_SEEDS = 20  # the seed slider runs over 0..N_SEEDS-1
 
 
-def _fmt(value):
+def format_number(value):
     """A number with 4 decimals and an ASCII minus sign, never '-0.0000'."""
     text = f"{value:.4f}"
     return "0.0000" if text == "-0.0000" else text
@@ -114,7 +114,7 @@ class FreeEnergyExplorer(_Widget):
         self.readout.value = (
             f"<div style='font-family: monospace; line-height: 1.6'>"
             f"x = {pattern_string(x)} &middot; machine {sizes} &middot; step {step} of {N_STEPS}<br>"
-            f"log Z = {_fmt(log_z)}<br>-F = {_fmt(neg_f)}<br>KL = {_fmt(kl)}<br>"
+            f"log Z = {format_number(log_z)}<br>-F = {format_number(neg_f)}<br>KL = {format_number(kl)}<br>"
             f"<small>(nats; -F + KL = log Z)</small></div>"
         )
         if not hasattr(self, "_view"):
@@ -162,9 +162,9 @@ class FactorialGapExplorer(_Widget):
         self.readout.value = (
             f"<div style='font-family: monospace; line-height: 1.6'>"
             f"x = {pattern_string(fit['x'])} &middot; machine {sizes}<br>"
-            f"log Z = {_fmt(fit['log_z'])}<br>"
-            f"KL layer-wise = {_fmt(fit['kl_layerwise'])}<br>"
-            f"KL fully factorial = {_fmt(fit['kl_factorial'])}<br><small>(nats)</small></div>"
+            f"log Z = {format_number(fit['log_z'])}<br>"
+            f"KL layer-wise = {format_number(fit['kl_layerwise'])}<br>"
+            f"KL fully factorial = {format_number(fit['kl_factorial'])}<br><small>(nats)</small></div>"
         )
         fig = posterior_against_q(fit["posterior"], fit["q_layerwise"], fit["q_factorial"])
         self.figure.value = figure_to_png(fig, dpi=80)
