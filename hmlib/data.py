@@ -16,7 +16,7 @@ import itertools
 
 import numpy as np
 
-from hmlib._checks import as_count, as_rng
+from hmlib._checks import as_array, as_count, as_data, as_distribution, as_probability, as_rng, check_bytes, describe
 
 SHIFTER_SHAPE = (4, 8)
 BARS_SHAPE = (4, 4)
@@ -31,12 +31,15 @@ def _shifter_image(source, direction):
 def shifter(n, seed=None):
     """Sample ``n`` shifter patterns.
 
+    ``n`` patterns take 256 n bytes; more than 1 GiB is refused before anything is allocated.
+
     Returns
     -------
     patterns : ndarray, shape (n, 32), float 0/1; reshape with ``to_images(patterns, SHIFTER_SHAPE)``.
     direction : ndarray, shape (n,), int: 1 = shifted right, 0 = shifted left.
     """
     n = as_count(n)
+    check_bytes((n, 32), "the shifter patterns (n rows)")
     rng = as_rng(seed)
     direction = (rng.random(n) < 0.5).astype(int)
     source = (rng.random((n, 8)) < _SHIFTER_P_ON).astype(float)
@@ -52,8 +55,10 @@ def shifter_identifiable(patterns):
 
     A source row equal to itself shifted by two pixels (all off, all on, 0101..., 1010...) looks
     the same shifted either way.
+
+    patterns : array_like, shape (n, 32), binary shifter images (rows: shifted, shifted, source, source).
     """
-    source = np.asarray(patterns)[:, 16:24]
+    source = as_data(patterns, 32, "patterns")[:, 16:24]
     return np.any(np.roll(source, 1, axis=1) != np.roll(source, -1, axis=1), axis=1)
 
 
@@ -96,14 +101,10 @@ def _bars_image(orientation_vertical, bars_on):
     return image.ravel()
 
 
-def _check_probability(p, name):
-    if not (np.isfinite(p) and 0.0 <= p <= 1.0):
-        raise ValueError(f"{name} is {p}; expected a probability in [0, 1]")
-    return float(p)
-
-
 def bars(n, seed=None, p_vertical=2 / 3, p_bar=0.2):
     """Sample ``n`` bars images.
+
+    ``n`` images take 128 n bytes; more than 1 GiB is refused before anything is allocated.
 
     Returns
     -------
@@ -111,8 +112,9 @@ def bars(n, seed=None, p_vertical=2 / 3, p_bar=0.2):
     vertical : ndarray, shape (n,), int: 1 = vertical bars, 0 = horizontal.
     """
     n = as_count(n)
-    p_vertical = _check_probability(p_vertical, "p_vertical")
-    p_bar = _check_probability(p_bar, "p_bar")
+    p_vertical = as_probability(p_vertical, "p_vertical")
+    p_bar = as_probability(p_bar, "p_bar")
+    check_bytes((n, 16), "the bars images (n rows)")
     rng = as_rng(seed)
     vertical = (rng.random(n) < p_vertical).astype(int)
     on = rng.random((n, 4)) < p_bar  # (n, 4): which bars are on
@@ -129,8 +131,8 @@ def bars_distribution(p_vertical=2 / 3, p_bar=0.2):
     patterns : ndarray, shape (30, 16) with the defaults.
     probs : ndarray, shape (30,), summing to 1 (entropy 3.428 bits with the defaults).
     """
-    p_vertical = _check_probability(p_vertical, "p_vertical")
-    p_bar = _check_probability(p_bar, "p_bar")
+    p_vertical = as_probability(p_vertical, "p_vertical")
+    p_bar = as_probability(p_bar, "p_bar")
     items = []
     for bars_on in itertools.product((0, 1), repeat=4):
         k = sum(bars_on)
@@ -141,16 +143,27 @@ def bars_distribution(p_vertical=2 / 3, p_bar=0.2):
 
 
 def entropy_bits(probs):
-    """Entropy -sum p log2 p of a distribution, in bits (0 log 0 = 0)."""
-    p = np.asarray(probs, dtype=float)
+    """Entropy -sum p log2 p of a distribution, in bits (0 log 0 = 0).
+
+    probs : array_like, shape (k,), probabilities >= 0 that sum to 1 (to within 1e-9).
+    """
+    p = as_distribution(probs, "probs")
     p = p[p > 0]
     return float(-(p * np.log2(p)).sum())
 
 
 def to_images(patterns, shape):
-    """Reshape flat patterns (n, rows*cols) to images (n, rows, cols) for plotting."""
-    patterns = np.asarray(patterns)
-    rows, cols = shape
+    """Reshape flat patterns (n, rows*cols) to images (n, rows, cols) for plotting.
+
+    patterns : array_like, shape (n, rows*cols), real numbers; shape : (rows, cols), positive ints.
+    Returns a new float array.
+    """
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"shape is {describe(shape)}; expected a pair (rows, cols) such as SHIFTER_SHAPE")
+    if len(shape) != 2:
+        raise ValueError(f"shape is {describe(shape)}; expected a pair (rows, cols) such as SHIFTER_SHAPE")
+    rows, cols = (as_count(v, f"shape[{i}]") for i, v in enumerate(shape))
+    patterns = as_array(patterns, "patterns")
     if patterns.ndim != 2 or patterns.shape[1] != rows * cols:
         raise ValueError(f"patterns have shape {patterns.shape}; expected (n, {rows * cols}) for images of shape {shape}")
     return patterns.reshape(-1, rows, cols)

@@ -17,6 +17,15 @@ array over all configurations (``log_joint``, ``posterior``, ...) refuse, before
 to build a result larger than ``MAX_RESULT_BYTES``; every function refuses H > ``MAX_HIDDEN``.
 
 All arguments ``x`` are binary arrays of shape (batch, n_1); results are per row.
+
+Patterns the machine cannot generate
+------------------------------------
+With odds imaging an input of 0 means a unit is never on, so a pattern can have p(x) = 0 (for
+instance x_j = 1 where every top-down odds into unit j and its bias are 0). For such a row
+``log_evidence`` is -inf and ``free_energy`` +inf: these are the correct values. The posterior
+p(z | x) = p(x, z) / p(x) is then 0/0, and so are the KL divergence to it and the gradient of F:
+``posterior``, ``kl_divergence`` and ``free_energy_gradients`` raise a ``ValueError`` naming the
+rows with p(x) = 0 instead of returning NaN.
 """
 
 import os
@@ -25,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from hmlib._checks import as_data
+from hmlib._checks import as_count, as_data, as_int, as_machine, describe
 from hmlib.model import HelmholtzMachine
 
 MAX_HIDDEN = 24  # 2^24 configurations: the per-configuration vector is 128 MB, run time minutes
@@ -62,8 +71,7 @@ def _bits(start, stop, n_units):
 
 def binary_patterns(n):
     """All 2^n binary patterns of n units, shape (2^n, n), first unit most significant."""
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n is {n!r}; expected a positive integer")
+    n = as_int(n, "n", low=1)
     if n > MAX_HIDDEN:
         raise ValueError(f"n is {n}; binary_patterns enumerates at most MAX_HIDDEN = {MAX_HIDDEN} units")
     _check_result_bytes(2**n, n, "binary_patterns")
@@ -85,22 +93,27 @@ def hidden_configurations(sizes):
 
 
 def layer_states(sizes, configs):
-    """Split configurations (c, H) into the list of layer states [s^2 (c, n_2), ..., s^L (c, n_L)]."""
+    """Split configurations (c, H) into the list of layer states [s^2 (c, n_2), ..., s^L (c, n_L)].
+
+    configs : array_like, shape (c, H), binary, H = n_2 + ... + n_L.
+    """
     sizes = _sizes(sizes)
-    configs = np.asarray(configs, dtype=float)
-    if configs.ndim != 2 or configs.shape[1] != sum(sizes[1:]):
-        raise ValueError(
-            f"configs have shape {configs.shape}; expected (c, {sum(sizes[1:])}) for layer sizes {sizes}"
-        )
+    return _split_layers(sizes, as_data(configs, sum(sizes[1:]), "configs"))
+
+
+def _split_layers(sizes, configs):
     edges = np.cumsum(sizes[1:])[:-1]
     return np.split(configs, edges, axis=1)
 
 
 def _sizes(sizes):
+    """Layer sizes from a HelmholtzMachine or a sequence of at least two positive ints."""
     if isinstance(sizes, HelmholtzMachine):
         return sizes.sizes
-    sizes = tuple(int(n) for n in sizes)
-    if len(sizes) < 2 or min(sizes) < 1:
+    if isinstance(sizes, (str, bytes, dict, set)) or not hasattr(sizes, "__len__"):
+        raise TypeError(f"sizes is {describe(sizes)}; expected a HelmholtzMachine or a sequence of layer sizes")
+    sizes = tuple(as_count(n, f"sizes[{i}]") for i, n in enumerate(sizes))
+    if len(sizes) < 2:
         raise ValueError(f"sizes is {sizes}; expected at least two positive layer sizes")
     return sizes
 
@@ -113,8 +126,7 @@ def _chunks(total, width):
 
 
 def _prepare(hm, x):
-    if not isinstance(hm, HelmholtzMachine):
-        raise ValueError(f"hm is a {type(hm).__name__}; expected a HelmholtzMachine")
+    as_machine(hm)
     _check_n_hidden(hm.n_hidden)
     return as_data(x, hm.sizes[0])
 
@@ -144,7 +156,7 @@ def _hidden_log_prior(hm, hidden):
     L = len(hm.sizes)
     total = _log_bernoulli_sum(hidden[-1], hm.theta_bias[-1], hm.imaging)
     for layer in range(2, L):
-        u = hm.generative_input(layer, hidden[layer - 1])  # (c, n_layer)
+        u = hm._generative_input(layer, hidden[layer - 1])  # (c, n_layer)
         total = total + _log_bernoulli_sum(hidden[layer - 2], u, hm.imaging)
     return total
 
@@ -155,7 +167,7 @@ def _visible_log_likelihood(hm, s2, x):
     Sigmoid: log p(x | s^2) = x . u - sum_j softplus(u_j) with u = s^2 theta + b, and
     x . u = (x theta^T) . s^2 + x . b, so the (batch, c) part is a product with n_2 columns.
     """
-    u = hm.generative_input(1, s2)  # (c, n_1)
+    u = hm._generative_input(1, s2)  # (c, n_1)
     if hm.imaging == "sigmoid":
         data = (x @ hm.theta[0].T) @ s2.T + (x @ hm.theta_bias[0])[:, None]  # (batch, c)
         return data - _softplus(u).sum(axis=1)[None, :]
@@ -171,18 +183,18 @@ def _visible_log_likelihood(hm, s2, x):
 
 def _recognition_log_prob(hm, x, hidden):
     """log Q(z | x), shape (batch, c), for configurations ``hidden`` = [s^2, ..., s^L], Eqs. (7)-(8)."""
-    a2 = hm.recognition_input(2, x)  # (batch, n_2)
+    a2 = hm._recognition_input(2, x)  # (batch, n_2)
     result = a2 @ hidden[0].T - _softplus(a2).sum(axis=1)[:, None]  # (batch, c)
     upper = np.zeros(len(hidden[0]))
     for layer in range(3, len(hm.sizes) + 1):
-        logits = hm.recognition_input(layer, hidden[layer - 3])  # (c, n_layer)
+        logits = hm._recognition_input(layer, hidden[layer - 3])  # (c, n_layer)
         upper += _log_bernoulli_sum(hidden[layer - 2], logits, "sigmoid")
     return result + upper[None, :]
 
 
 def _chunk_terms(hm, x, start, stop):
     """Layer states, log p(x, z) and log Q(z | x) for configurations start..stop-1."""
-    hidden = layer_states(hm.sizes, _bits(start, stop, hm.n_hidden))
+    hidden = _split_layers(hm.sizes, _bits(start, stop, hm.n_hidden))
     log_joint = _visible_log_likelihood(hm, hidden[0], x) + _hidden_log_prior(hm, hidden)[None, :]
     return hidden, log_joint, _recognition_log_prob(hm, x, hidden)
 
@@ -225,7 +237,8 @@ def log_evidence(hm, x):
 
     Returns
     -------
-    ndarray, shape (batch,).
+    ndarray, shape (batch,); -inf for a pattern the machine cannot generate (p(x) = 0, possible
+    with odds imaging; see the module docstring).
     """
     x = _prepare(hm, x)
     n2 = hm.sizes[1]
@@ -233,7 +246,7 @@ def log_evidence(hm, x):
     # log p(s^2) for all 2^{n_2} layer-2 states: sum the joint prior over the upper layers
     prior = np.empty(2**hm.n_hidden)
     for start, stop in _chunks(2**hm.n_hidden, max(hm.sizes[1:])):
-        prior[start:stop] = _hidden_log_prior(hm, layer_states(hm.sizes, _bits(start, stop, hm.n_hidden)))
+        prior[start:stop] = _hidden_log_prior(hm, _split_layers(hm.sizes, _bits(start, stop, hm.n_hidden)))
     log_p_s2 = logsumexp(prior.reshape(2**n2, 2**n_upper), axis=1) if n_upper else prior  # (2^n2,)
     del prior
     # log-sum-exp over layer-2 states, chunk by chunk, the chunks shared among threads
@@ -268,13 +281,27 @@ def _accumulate_logsumexp(best, total, terms):
     return new_best, np.where(finite, total, 0.0)
 
 
+def _refuse_impossible(log_z, what):
+    """Raise ``ValueError`` if any row has log p(x) = -inf, where ``what`` is undefined."""
+    rows = np.flatnonzero(np.isneginf(log_z))
+    if rows.size:
+        shown = ", ".join(str(r) for r in rows[:10]) + (", ..." if rows.size > 10 else "")
+        raise ValueError(
+            f"p(x) = 0 for row(s) {shown} of x: the machine cannot generate that pattern (log_evidence "
+            f"is -inf there), so {what} is undefined for it; leave such rows out"
+        )
+
+
 def posterior(hm, x):
     """The exact posterior P_z = p(z | x) = exp(-E_z) / Z, Eq. (3) (notebook 02).
 
-    Returns ndarray, shape (batch, 2^H); each row sums to 1.
+    Returns ndarray, shape (batch, 2^H); each row sums to 1. Raises ``ValueError`` naming the
+    rows with p(x) = 0, where the posterior is 0/0 (see the module docstring).
     """
     lj = log_joint(hm, x)
-    return np.exp(lj - logsumexp(lj, axis=1, keepdims=True))
+    log_z = logsumexp(lj, axis=1, keepdims=True)  # (batch, 1)
+    _refuse_impossible(log_z[:, 0], "the posterior p(z | x)")
+    return np.exp(lj - log_z)
 
 
 def recognition_distribution(hm, x):
@@ -288,7 +315,7 @@ def recognition_distribution(hm, x):
     _check_result_bytes(len(x), 2**hm.n_hidden, "recognition_distribution")
     out = np.empty((len(x), 2**hm.n_hidden))
     for start, stop in _config_chunks(hm, x):
-        hidden = layer_states(hm.sizes, _bits(start, stop, hm.n_hidden))
+        hidden = _split_layers(hm.sizes, _bits(start, stop, hm.n_hidden))
         out[:, start:stop] = np.exp(_recognition_log_prob(hm, x, hidden))
     return out
 
@@ -306,7 +333,8 @@ def free_energy(hm, x):
     This is Eq. (6) corrected: the design document's -F omits the entropy term. F >= -log Z,
     with equality iff Q is the exact posterior (notebook 04). In nats.
 
-    Returns ndarray, shape (batch,); +inf where Q puts mass on a configuration with p(x, z) = 0.
+    Returns ndarray, shape (batch,); +inf where Q puts mass on a configuration with p(x, z) = 0,
+    in particular for a pattern with p(x) = 0 (-log p(x) is +inf too, so F >= -log Z still holds).
     """
     x = _prepare(hm, x)
     total = np.zeros(len(x))
@@ -320,15 +348,21 @@ def kl_divergence(hm, x):
     """KL(Q || P) = sum_z Q(z) log(Q(z) / P_z) between the recognition distribution and the
     exact posterior, Eq. (6) (notebook 04). KL >= 0, = 0 iff Q = P. In nats.
 
-    Returns ndarray, shape (batch,).
+    The sum of terms of both signs can round to a tiny negative number (-3e-14) when Q is
+    (almost) P; the result is clamped at 0, so KL >= 0 holds exactly as printed.
+
+    Returns ndarray, shape (batch,), >= 0; +inf where Q puts mass on a configuration with
+    p(x, z) = 0. Raises ``ValueError`` naming the rows with p(x) = 0, where the posterior, and so
+    KL(Q || P), is undefined (see the module docstring).
     """
     x = _prepare(hm, x)
     log_z = log_evidence(hm, x)
+    _refuse_impossible(log_z, "KL(Q || P), a divergence from the posterior p(z | x),")
     total = np.zeros(len(x))
     for start, stop in _config_chunks(hm, x):
         _, lj, lq = _chunk_terms(hm, x, start, stop)
         total += _expectation_under_q(lq, lq - (lj - log_z[:, None]))
-    return total
+    return np.maximum(total, 0.0)
 
 
 # ---------------------------------------------------------------------- gradient of F
@@ -352,14 +386,21 @@ def free_energy_gradients(hm, x):
     -------
     dict with keys ``"theta"``, ``"theta_bias"``, ``"phi"``, ``"phi_bias"``, each a list of
     arrays shaped like the machine's parameters.
+
+    Raises ``ValueError`` naming the rows where F is +inf, because Q puts mass on a
+    configuration with p(x, z) = 0 (odds imaging), in particular the rows with p(x) = 0: the
+    gradient is undefined there (see the module docstring).
     """
     x = _prepare(hm, x)
     L = len(hm.sizes)
     grads = {name: [np.zeros_like(a) for a in getattr(hm, name)] for name in ("theta", "theta_bias", "phi", "phi_bias")}
-    q2 = expit(hm.recognition_input(2, x))  # (batch, n_2)
+    q2 = expit(hm._recognition_input(2, x))  # (batch, n_2)
     for start, stop in _config_chunks(hm, x):
         hidden, lj, lq = _chunk_terms(hm, x, start, stop)
         q = np.exp(lq)  # (batch, c)
+        infinite = np.any((q > 0) & np.isneginf(lj), axis=1)  # (batch,): rows whose F is +inf
+        if infinite.any():
+            _refuse_infinite_free_energy(hm, x, infinite)
         with np.errstate(invalid="ignore"):
             w = np.where(q > 0, q * (lq - lj), 0.0)  # F's integrand, (batch, c)
         w_config = w.sum(axis=0)  # (c,)
@@ -371,18 +412,19 @@ def free_energy_gradients(hm, x):
         # recognition layers 3..L: inputs depend on the configuration only
         for layer in range(3, L + 1):
             below, here = hidden[layer - 3], hidden[layer - 2]
-            delta = here - expit(hm.recognition_input(layer, below))  # (c, n_layer)
+            delta = here - expit(hm._recognition_input(layer, below))  # (c, n_layer)
             grads["phi"][layer - 2] += (below * w_config[:, None]).T @ delta
             grads["phi_bias"][layer - 2] += w_config @ delta
         # generative hidden layers 2..L: F contains -log p, so the sign is minus
         for layer in range(2, L + 1):
             parent = hidden[layer - 1] if layer < L else None
-            delta = _dlog_du(hidden[layer - 2], hm.generative_input(layer, parent), hm.imaging)  # (c, n_layer)
+            delta = _dlog_du(hidden[layer - 2], hm._generative_input(layer, parent), hm.imaging)  # (c, n_layer)
+            delta = np.where(q_config[:, None] > 0, delta, 0.0)  # configurations Q never visits (1/0 for odds)
             grads["theta_bias"][layer - 1] -= q_config @ delta
             if layer < L:
                 grads["theta"][layer - 1] -= (parent * q_config[:, None]).T @ delta
         # visible layer: d log p(x | u) / du separates into a data part and a configuration part
-        u1 = hm.generative_input(1, hidden[0])  # (c, n_1)
+        u1 = hm._generative_input(1, hidden[0])  # (c, n_1)
         qx = q.T @ x  # (c, n_1): sum_b Q_b(z) x_b
         if hm.imaging == "sigmoid":
             data_part, config_part = qx, expit(u1)
@@ -394,3 +436,16 @@ def free_energy_gradients(hm, x):
         grads["theta"][0] -= hidden[0].T @ delta
         grads["theta_bias"][0] -= delta.sum(axis=0)
     return grads
+
+
+def _refuse_infinite_free_energy(hm, x, infinite):
+    """Raise ``ValueError`` for the rows ``infinite`` (bool, (batch,)) whose F is +inf."""
+    rows = np.flatnonzero(infinite)
+    log_z = np.zeros(len(x))
+    log_z[rows] = log_evidence(hm, x[rows])
+    _refuse_impossible(log_z, "the gradient of F")  # rows with p(x) = 0 get that message
+    shown = ", ".join(str(r) for r in rows[:10]) + (", ..." if rows.size > 10 else "")
+    raise ValueError(
+        f"F is +inf for row(s) {shown} of x: Q puts mass on hidden configurations with p(x, z) = 0 "
+        f"(an odds unit that would have to be on with input 0), so the gradient of F is undefined there"
+    )

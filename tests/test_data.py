@@ -123,7 +123,6 @@ def test_samplers_are_reproducible_from_the_seed():
     "call",
     [
         lambda: data.shifter(0),
-        lambda: data.shifter(2.5),
         lambda: data.shifter(10, seed=-1),
         lambda: data.bars(10, p_vertical=1.5),
         lambda: data.bars(10, p_bar=-0.1),
@@ -133,4 +132,20 @@ def test_samplers_are_reproducible_from_the_seed():
 )
 def test_bad_inputs_raise_value_error(call):
     with pytest.raises(ValueError):
+        call()
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: data.shifter(2.5), "n is 2.5"),
+        (lambda: data.bars(10, p_bar="0.2"), "p_bar"),
+        (lambda: data.to_images(np.zeros((3, 32)), 4), "shape"),
+        (lambda: data.to_images([["0"] * 32], data.SHIFTER_SHAPE), "patterns has dtype"),
+        (lambda: data.entropy_bits(["0.5", "0.5"]), "probs has dtype"),
+        (lambda: data.shifter_identifiable(np.zeros((2, 32), dtype=complex)), "patterns has dtype"),
+    ],
+)
+def test_inputs_of_the_wrong_kind_raise_type_error(call, message):
+    with pytest.raises(TypeError, match=message):
         call()

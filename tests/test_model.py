@@ -76,7 +76,7 @@ def test_sampling_shapes_and_reproducibility():
     assert set(np.unique(np.concatenate([a.ravel() for a in r]))) <= {0.0, 1.0}
     with pytest.raises(ValueError, match="4 columns"):
         hm.sample_recognition(np.zeros((2, 4)))
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="n is 0; expected an integer >= 1"):
         hm.sample_generative(0)
 
 
