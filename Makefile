@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test unit notebooks browser figures bench bench-shifter clean
+.PHONY: lab test unit notebooks browser versions figures bench bench-shifter clean
 
 # Create the virtual environment and install the pinned requirements and hmlib (editable).
 # Re-runs only when requirements.txt or pyproject.toml change.
@@ -35,6 +35,10 @@ notebooks: $(STAMP)
 browser: $(STAMP)
 	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
+# Unit tests and nbval under every Python from 3.10 to 3.13 found on the PATH, one venv each (noxfile.py).
+versions: $(STAMP)
+	$(BIN)/nox $(NOX_ARGS)
+
 # Regenerate every PNG in figures/ from hmlib.
 figures: $(STAMP)
 	$(BIN)/python -m hmlib.figures figures
@@ -49,4 +53,4 @@ bench-shifter: $(STAMP)
 	$(BIN)/python benchmarks/shifter.py --seeds 10 --json --save benchmarks/results/shifter
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .nox .pytest_cache
