@@ -28,14 +28,18 @@ Notebooks 06 and 07. Every stochastic state is replaced by its mean:
 Everything is computed in log space from logits / odds; probabilities are never clipped. With the
 odds rules a unit whose input is exactly 0 (no bias, no active parent) has p = 0: its log p is
 -inf and F is +inf for a row that needs the unit on, never NaN.
+
+Where the mean-field p(x) is 0 (F = +inf) the gradient of F is undefined: ``gradients`` and
+``free_energy_and_gradients`` raise a ``ValueError`` naming those rows instead of returning NaN.
 """
 
 import numpy as np
 
-from hmlib._checks import as_data
+from hmlib._checks import as_array, as_data, as_machine, as_real, describe
 from hmlib.imaging import log_on_off, on_probability
 
 RULES = ("sigmoid", "eq11", "naive")
+MAX_PARENTS = 20  # unit_probabilities sums over 2^K parent states: 2^20 x 20 floats is 160 MB
 
 
 def check_rule(hm, rule):
@@ -45,8 +49,11 @@ def check_rule(hm, rule):
     ``"eq11"`` and ``"naive"`` need an odds machine (theta >= 0, b >= 0); ``"sigmoid"`` needs a
     sigmoid machine.
     """
+    as_machine(hm)
     if rule is None:
         return "sigmoid" if hm.imaging == "sigmoid" else "eq11"
+    if not isinstance(rule, str):
+        raise TypeError(f"rule is {describe(rule)}; expected one of {RULES} (or None for the machine's default)")
     if rule not in RULES:
         raise ValueError(f"rule is {rule!r}; expected one of {RULES} (or None for the machine's default)")
     needed = "sigmoid" if rule == "sigmoid" else "odds"
@@ -62,6 +69,7 @@ def recognition_logits(hm, x):
 
     Returns a list of L-1 arrays, ``a[l-2]`` of shape (batch, n_l) for l = 2..L.
     """
+    as_machine(hm)
     x = as_data(x, hm.sizes[0], binary=False)
     logits = []
     q = x
@@ -84,6 +92,7 @@ def recognition_means(hm, x):
     -------
     list of L arrays: ``q[0]`` is a copy of x, ``q[l-1]`` has shape (batch, n_l).
     """
+    as_machine(hm)
     x = as_data(x, hm.sizes[0], binary=False)
     return [x] + [on_probability(a, "sigmoid") for a in recognition_logits(hm, x)]
 
@@ -140,9 +149,13 @@ def _parents(hm, q, layer):
 
 
 def _check_means(hm, q):
-    if not isinstance(q, (list, tuple)) or len(q) != len(hm.sizes):
+    if not isinstance(q, (list, tuple)):
+        raise TypeError(
+            f"q is {describe(q)}; expected a list of {len(hm.sizes)} arrays of means (as returned by recognition_means)"
+        )
+    if len(q) != len(hm.sizes):
         raise ValueError(
-            f"q is a {type(q).__name__} of length {len(q) if hasattr(q, '__len__') else '?'}; "
+            f"q is a {type(q).__name__} of length {len(q)}; "
             f"expected a list of {len(hm.sizes)} arrays of means (as returned by recognition_means)"
         )
     checked = [as_data(q[0], hm.sizes[0], name="q[0]", binary=False)]
@@ -207,14 +220,20 @@ def _bernoulli_terms(q, log_q, log_1mq, log_p, log_1mp):
 
 
 def _check_weights(weights, batch):
+    """``weights`` as a new array of shape (batch,), finite and >= 0 (all ones for None)."""
     if weights is None:
         return np.ones(batch)
-    w = np.array(weights, dtype=float)
-    if w.shape != (batch,) or not np.all(np.isfinite(w)) or np.any(w < 0):
-        raise ValueError(
-            f"weights has shape {w.shape}; expected {batch} finite non-negative numbers, one per row of x"
-        )
+    w = as_array(weights, "weights")
+    if w.shape != (batch,):
+        raise ValueError(f"weights has shape {w.shape}; expected shape ({batch},), one weight per row of x")
+    if np.any(w < 0):
+        raise ValueError(f"weights contains the negative value {w[w < 0][0]}; expected weights >= 0")
     return w
+
+
+def _rows(rows):
+    """'3, 7, 9' (at most ten row numbers) for an error message."""
+    return ", ".join(str(r) for r in rows[:10]) + (", ..." if len(rows) > 10 else "")
 
 
 def _layer_backward(hm, layer, parent, q_child, w, rule, cache):
@@ -233,14 +252,18 @@ def _layer_backward(hm, layer, parent, q_child, w, rule, cache):
         p = on_probability(u, "sigmoid")
         g_u = g_on * (1.0 - p) - g_off * p  # dF/du = w (p - q)
     else:
+        # A unit with u = 0 (or S = 0) has p = 0: d log p is infinite there. F is finite only if
+        # the unit's mean q is 0 (g_on = 0), and then the term q log p is 0 for every u, so its
+        # derivative is 0, not 0 * inf (rows with q > 0 have F = +inf and were refused before).
         with np.errstate(divide="ignore", invalid="ignore"):
             dlog1mp_du = -1.0 / (1.0 + u)  # odds rule: log(1-p) = -log1p(u), log p = log u - log1p(u)
-            g_u = g_on * (1.0 / (u * (1.0 + u))) + g_off * dlog1mp_du
+            g_u = np.where(g_on == 0, 0.0, g_on * (1.0 / (u * (1.0 + u)))) + g_off * dlog1mp_du
             if S is not None:  # Eq. (11): log p gains log(1 - e^S), log(1-p) gains log1p(u e^S)
                 eS = np.exp(S)
                 denom = 1.0 + u * eS
                 g_u = g_u + g_off * (eS / denom)
-                g_S = g_on * (-1.0 / np.expm1(-S)) + g_off * (u * eS / denom)  # dF/dS, (batch, n_l)
+                d_on_dS = np.where(g_on == 0, 0.0, g_on * (-1.0 / np.expm1(-S)))
+                g_S = d_on_dS + g_off * (u * eS / denom)  # dF/dS, (batch, n_l)
     if top:
         return None, g_u.sum(axis=0), None
     theta = hm.theta[layer - 1]  # (K, J) = (n_{l+1}, n_l)
@@ -259,7 +282,10 @@ def _layer_backward(hm, layer, parent, q_child, w, rule, cache):
 
 
 def _evaluate(hm, x, rule, w=None):
-    """F per row (Eq. (12)) and, if ``w`` is given, the gradient of sum_n w_n F_n."""
+    """F per row (Eq. (12)) and, if ``w`` is given, the gradient of sum_n w_n F_n.
+
+    Raises ``ValueError`` if F is NaN, or if a gradient is asked for rows where F is +inf.
+    """
     L = len(hm.sizes)
     logits = recognition_logits(hm, x)
     q = [x] + [on_probability(a, "sigmoid") for a in logits]
@@ -283,8 +309,17 @@ def _evaluate(hm, x, rule, w=None):
             total += _bernoulli_terms(q[layer - 1], *log_on_off(a, "sigmoid"), log_p, log_1mp)
             with np.errstate(invalid="ignore"):
                 logit_p.append(log_p - log_1mp)
+    if np.isnan(total).any():  # not expected: the machine keeps every input finite (MAX_ABS_INPUT)
+        raise ValueError(f"the mean-field F is NaN for row(s) {_rows(np.flatnonzero(np.isnan(total)))} of x")
     if w is None:
         return total, None
+    infinite = np.flatnonzero(np.isinf(total))
+    if infinite.size:
+        raise ValueError(
+            f"the mean-field p(x) = 0 for row(s) {_rows(infinite)} of x: F is +inf there (a unit that x or a "
+            f"recognition mean needs on has mean-field probability exactly 0, an odds unit with input 0), so "
+            f"the gradient of F is undefined; leave such rows out or give the unit a positive bias"
+        )
 
     grads = {"theta": [None] * (L - 1), "theta_bias": [None] * L, "phi": [None] * (L - 1), "phi_bias": [None] * (L - 1)}
     d_q = [np.zeros_like(v) for v in q]  # dF/dq^l, accumulated, (batch, n_l)
@@ -333,8 +368,9 @@ def free_energy(hm, x, rule=None):
 def gradients(hm, x, rule=None, weights=None):
     """Gradient of the batch-summed mean-field F (Eq. (12)) by the chain rule, notebook 07.
 
-    Differentiates sum_n w_n F(x_n) (``free_energy``) with respect to every parameter. Finite
-    wherever F is finite.
+    Differentiates sum_n w_n F(x_n) (``free_energy``) with respect to every parameter. Raises
+    ``ValueError`` naming the rows of x where the mean-field p(x) = 0 (F = +inf), where the
+    gradient is undefined, rather than returning NaN.
 
     Parameters
     ----------
@@ -351,26 +387,62 @@ def gradients(hm, x, rule=None, weights=None):
 
 
 def free_energy_and_gradients(hm, x, rule=None, weights=None):
-    """``free_energy`` (shape (batch,)) and ``gradients`` from one forward pass; what training calls."""
+    """``free_energy`` (shape (batch,)) and ``gradients`` from one forward pass; what training calls.
+
+    Raises ``ValueError`` for rows with F = +inf, or whose gradient is not finite (see ``gradients``).
+    """
     rule = check_rule(hm, rule)
     x = as_data(x, hm.sizes[0], binary=False)
     w = _check_weights(weights, x.shape[0])
-    return _evaluate(hm, x, rule, w)
+    with np.errstate(invalid="ignore", over="ignore"):  # a non-finite gradient is refused just below
+        total, grads = _evaluate(hm, x, rule, w)
+    if not _all_finite(grads):
+        _refuse_non_finite_gradient(hm, x, rule, w)
+    return total, grads
+
+
+def _all_finite(grads):
+    return all(np.all(np.isfinite(g)) for arrays in grads.values() for g in arrays)
+
+
+def _refuse_non_finite_gradient(hm, x, rule, w):
+    """Raise ``ValueError`` naming the rows of x whose own gradient (weight 1) is not finite."""
+    bad = []
+    with np.errstate(invalid="ignore", over="ignore"):
+        for n in range(x.shape[0]):
+            if not _all_finite(_evaluate(hm, x[n : n + 1], rule, np.ones(1))[1]):
+                bad.append(n)
+    if not bad:
+        raise ValueError(
+            f"weights (largest {w.max():.3g}) make the gradient of F overflow; expected smaller weights "
+            f"(for example probabilities that sum to 1)"
+        )
+    raise ValueError(
+        f"the gradient of the mean-field F is not finite for row(s) {_rows(bad)} of x: a unit's generative "
+        f"probability is exactly 0 or 1 where its recognition mean has underflowed to the same value, so F is "
+        f"at the edge of +inf and has no gradient there"
+    )
 
 
 # ---------------------------------------------------------------------------- one unit, three answers
 def _check_unit(q, theta, b):
-    q = np.array(q, dtype=float)
-    theta = np.array(theta, dtype=float)
-    if q.ndim != 1 or theta.shape != q.shape or q.size == 0:
+    q = as_array(q, "q", ndim=1)
+    theta = as_array(theta, "theta", ndim=1)
+    if theta.shape != q.shape or q.size == 0:
         raise ValueError(f"q has shape {q.shape} and theta {theta.shape}; expected two 1-D arrays of the same length")
-    if np.any((q < 0) | (q > 1)) or not np.all(np.isfinite(q)):
-        raise ValueError(f"q is {q}; expected probabilities in [0, 1]")
-    if np.any(theta < 0) or not np.all(np.isfinite(theta)):
-        raise ValueError(f"theta is {theta}; the odds rule needs finite weights >= 0")
-    if not (np.isfinite(b) and b >= 0):
-        raise ValueError(f"b is {b}; the odds rule needs a finite bias >= 0")
-    return q, theta, float(b)
+    if q.size > MAX_PARENTS:
+        raise ValueError(
+            f"q has {q.size} parents; unit_probabilities sums over all 2^K parent states and takes at most "
+            f"MAX_PARENTS = {MAX_PARENTS} (2^{q.size} states would not fit in memory)"
+        )
+    if np.any((q < 0) | (q > 1)):
+        raise ValueError(f"q contains the value {q[(q < 0) | (q > 1)][0]}; expected probabilities in [0, 1]")
+    if np.any(theta < 0):
+        raise ValueError(f"theta contains the negative value {theta[theta < 0][0]}; the odds rule needs weights >= 0")
+    b = as_real(b, "b", low=0.0)  # the odds rule needs a finite bias >= 0
+    if not np.isfinite(b + theta.sum()):
+        raise ValueError(f"b + sum(theta) overflows to {b + theta.sum()}; expected an input that stays finite")
+    return q, theta, b
 
 
 def unit_probabilities(q, theta, b):
@@ -381,7 +453,7 @@ def unit_probabilities(q, theta, b):
 
     Parameters
     ----------
-    q : array_like, shape (K,), parent means in [0, 1].
+    q : array_like, shape (K,), parent means in [0, 1]; K <= ``MAX_PARENTS`` (20).
     theta : array_like, shape (K,), weights >= 0.
     b : float >= 0, the bias.
 

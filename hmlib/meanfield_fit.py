@@ -14,7 +14,21 @@ import numpy as np
 from scipy.optimize import minimize
 
 from hmlib import data, meanfield
-from hmlib._checks import as_count, as_data, as_rng
+from hmlib._checks import (
+    as_array,
+    as_choice,
+    as_count,
+    as_data,
+    as_instance,
+    as_int,
+    as_machine,
+    as_probability,
+    as_real,
+    as_rng,
+    as_sizes,
+    check_bytes,
+    describe,
+)
 from hmlib.model import HelmholtzMachine
 
 _PARAMETER_LISTS = ("theta", "theta_bias", "phi", "phi_bias")
@@ -29,6 +43,25 @@ class FitSettings:
     ftol: float = 1e-12  # relative change of F that stops the search; small, so gtol and max_iter decide
     min_odds_bias: float = 1e-6  # lower bound of learned odds biases: b = 0 would make p = 0 and F infinite
     fixed_theta_bias: tuple = ()  # layers (1-based) whose generative biases keep their starting values
+    # Adds weight_decay * (sum of the squared weights theta and phi) to the objective. 0: plain Eq. (12).
+    # On data a machine can autoencode, Eq. (12) keeps falling as the weights grow without bound, and
+    # where a long run stops then depends on round-off; a small decay gives a finite, converged optimum.
+    weight_decay: float = 0.0
+
+    def check(self):
+        """Raise ``TypeError``/``ValueError`` if a setting is of the wrong kind or out of range; return self."""
+        as_count(self.max_iter, "settings.max_iter")
+        as_real(self.gtol, "settings.gtol", low=0.0)
+        as_real(self.ftol, "settings.ftol", low=0.0)
+        as_real(self.min_odds_bias, "settings.min_odds_bias", low=0.0, low_open=True)  # b = 0 makes F infinite
+        as_real(self.weight_decay, "settings.weight_decay", low=0.0)
+        if not isinstance(self.fixed_theta_bias, (tuple, list)):
+            raise TypeError(
+                f"settings.fixed_theta_bias is {describe(self.fixed_theta_bias)}; expected a tuple of layer numbers"
+            )
+        for layer in self.fixed_theta_bias:
+            as_int(layer, "every layer in settings.fixed_theta_bias", low=1)
+        return self
 
 
 @dataclass
@@ -36,7 +69,7 @@ class FitHistory:
     """What happened during ``fit``: one entry per L-BFGS-B iteration."""
 
     iterations: list = field(default_factory=list)
-    free_energy_bits: list = field(default_factory=list)  # weighted mean F per pattern, in bits
+    free_energy_bits: list = field(default_factory=list)  # weighted mean F per pattern (+ weight decay), in bits
     n_evaluations: int = 0
     message: str = ""
     success: bool = False
@@ -56,15 +89,12 @@ def initial_machine(sizes, rule="eq11", seed=None, scale=0.5, fixed_bias=0.05):
     rule : ``"sigmoid"``, ``"eq11"`` or ``"naive"``.
     seed : None, int or np.random.Generator.
     """
-    if rule not in meanfield.RULES:
-        raise ValueError(f"rule is {rule!r}; expected one of {meanfield.RULES}")
-    sizes = tuple(as_count(n, "every layer size") for n in sizes)
-    if len(sizes) < 2:
-        raise ValueError(f"sizes is {sizes}; expected at least two layers")
-    if not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"scale is {scale}; expected a positive finite number")
-    if not (np.isfinite(fixed_bias) and fixed_bias > 0):
-        raise ValueError(f"fixed_bias is {fixed_bias}; expected a positive finite number")
+    rule = as_choice(rule, "rule", meanfield.RULES)
+    sizes = as_sizes(sizes)
+    scale = as_real(scale, "scale", low=0.0, low_open=True)
+    fixed_bias = as_real(fixed_bias, "fixed_bias", low=0.0, low_open=True)
+    n_weights = sum(sizes[l] * sizes[l + 1] for l in range(len(sizes) - 1))
+    check_bytes((2 * n_weights,), f"the weights of a machine of sizes {sizes}")
     rng = as_rng(seed)
     L = len(sizes)
     if rule == "sigmoid":
@@ -84,8 +114,8 @@ def _free_slots(hm, fixed_theta_bias):
     """(name, index) of every parameter array that is learned."""
     L = len(hm.sizes)
     for layer in fixed_theta_bias:
-        if not (isinstance(layer, (int, np.integer)) and 1 <= layer <= L):
-            raise ValueError(f"fixed_theta_bias contains {layer!r}; expected layer numbers 1..{L}")
+        if not 1 <= layer <= L:
+            raise ValueError(f"settings.fixed_theta_bias contains {layer!r}; expected layer numbers 1..{L}")
     slots = []
     for name in _PARAMETER_LISTS:
         for i in range(len(getattr(hm, name))):
@@ -121,9 +151,10 @@ def fit(x, machine=None, *, sizes=None, rule=None, seed=None, weights=None, sett
     rule : ``"sigmoid"``, ``"eq11"``, ``"naive"`` or None (the machine's default; ``"eq11"``
         when starting from a seed).
     seed : None, int or np.random.Generator, for the starting machine.
-    weights : array_like, shape (batch,), non-negative (e.g. the probabilities of the patterns of
-        ``data.shifter_distribution``), or None for equal weights.
-    settings : FitSettings or None.
+    weights : array_like, shape (batch,), finite, >= 0 and not all 0, with a finite sum (e.g. the
+        probabilities of the patterns of ``data.shifter_distribution``), or None for equal weights.
+    settings : FitSettings or None; ``settings.weight_decay`` > 0 adds that times the sum of the
+        squared weights (theta and phi, not the biases) to the objective.
     callback : called after every iteration as ``callback(iteration, free_energy_bits, machine)``
         with the current machine (a copy); for progress bars, live plots and checks.
 
@@ -132,18 +163,26 @@ def fit(x, machine=None, *, sizes=None, rule=None, seed=None, weights=None, sett
     machine : the fitted HelmholtzMachine (a new object).
     history : FitHistory.
     """
-    settings = settings or FitSettings()
+    settings = (FitSettings() if settings is None else as_instance(settings, FitSettings, "settings")).check()
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback is {describe(callback)}; expected a function or None")
     if machine is None:
         if sizes is None:
             raise ValueError("sizes is None and machine is None; give a starting machine or the layer sizes")
         machine = initial_machine(sizes, "eq11" if rule is None else rule, seed)
+    else:
+        as_machine(machine, "machine")
+        as_rng(seed)  # unused with a starting machine, but a bad seed is still an error
+        if sizes is not None and as_sizes(sizes) != machine.sizes:
+            raise ValueError(f"sizes is {tuple(sizes)} but the machine has sizes {machine.sizes}; give one or the other")
     rule = meanfield.check_rule(machine, rule)
     x = as_data(x, machine.sizes[0], binary=False)
     w = np.ones(x.shape[0]) if weights is None else meanfield._check_weights(weights, x.shape[0])
-    if w.sum() <= 0:
-        raise ValueError("weights sum to 0; expected at least one positive weight")
+    with np.errstate(over="ignore"):  # a sum that overflows is refused just below
+        total = w.sum()
+    if not 0 < total < np.inf:
+        raise ValueError(f"weights sum to {total}; expected a positive, finite sum (at least one weight > 0)")
     w = w / w.sum()  # the objective is a weighted mean per pattern
-    as_count(settings.max_iter, "settings.max_iter")
 
     slots = _free_slots(machine, tuple(settings.fixed_theta_bias))
     start = _pack({name: getattr(machine, name) for name in _PARAMETER_LISTS}, slots)
@@ -161,6 +200,11 @@ def fit(x, machine=None, *, sizes=None, rule=None, seed=None, weights=None, sett
         trial = _unpack(vector, machine, slots)
         per_row, grads = meanfield.free_energy_and_gradients(trial, x, rule, weights=w)
         value = float(w @ per_row)
+        if settings.weight_decay:  # the optional penalty, decay * sum w^2, and its gradient, 2 * decay * w
+            for name in ("theta", "phi"):
+                for i, arr in enumerate(getattr(trial, name)):
+                    value += settings.weight_decay * float(np.sum(arr * arr))
+                    grads[name][i] = grads[name][i] + 2.0 * settings.weight_decay * arr
         history.n_evaluations += 1
         return value, _pack(grads, slots)
 
@@ -207,7 +251,11 @@ def fit_shifter(rule, seed, max_iter=2000, scale=SHIFTER_SCALE, sizes=SHIFTER_SI
 
     Returns the fitted machine and its FitHistory.
     """
+    rule = as_choice(rule, "rule", meanfield.RULES)
+    sizes = as_sizes(sizes)
     patterns, probs = data.shifter_distribution()
+    if sizes[0] != patterns.shape[1]:
+        raise ValueError(f"sizes[0] is {sizes[0]}; the shifter images have {patterns.shape[1]} pixels")
     fixed = tuple(range(1, len(sizes))) if rule != "sigmoid" else ()
     start = initial_machine(sizes, rule, seed, scale=scale, fixed_bias=SHIFTER_FIXED_BIAS)
     settings = FitSettings(max_iter=max_iter, fixed_theta_bias=fixed)
@@ -220,6 +268,7 @@ def shifter_test_set(n=SHIFTER_TEST_PATTERNS, seed=SHIFTER_TEST_SEED):
     Returns patterns, shape (n, 32), and direction, shape (n,) (1 = right, 0 = left).
     """
     n = as_count(n)
+    check_bytes((2 * n, 32), "the shifter patterns drawn for n test patterns")
     rng = as_rng(seed)
     kept, directions = [], []
     while sum(len(k) for k in kept) < n:
@@ -237,10 +286,24 @@ def direction_accuracy(hm, patterns, direction, threshold=0.5):
     fractions of patterns where "on" means right and where "on" means left (which unit learns
     which direction is arbitrary). With ``threshold=None`` each unit gets its best threshold.
 
+    Parameters
+    ----------
+    hm : HelmholtzMachine.
+    patterns : array_like, shape (n, n_1), values in [0, 1].
+    direction : array_like, shape (n,), 0 (left) or 1 (right) for each pattern.
+    threshold : float in [0, 1], or None.
+
     Returns ndarray, shape (n_L,): the accuracy of every top unit.
     """
     top = meanfield.recognition_means(hm, patterns)[-1]  # (n, n_L)
-    direction = np.asarray(direction)
+    direction = as_array(direction, "direction", ndim=1)
+    if direction.shape != (top.shape[0],):
+        raise ValueError(f"direction has shape {direction.shape}; expected ({top.shape[0]},), one per pattern")
+    if not np.all((direction == 0) | (direction == 1)):
+        bad = direction[(direction != 0) & (direction != 1)][0]
+        raise ValueError(f"direction contains the value {bad}; expected 0 (left) or 1 (right)")
+    if threshold is not None:
+        threshold = as_probability(threshold, "threshold")
     accuracies = []
     for unit in top.T:
         candidates = [threshold] if threshold is not None else np.unique(unit)

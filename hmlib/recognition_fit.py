@@ -20,6 +20,7 @@ produces against ``hmlib.exact`` (log_joint, log_evidence, free_energy, kl_diver
 free_energy_gradients).
 """
 
+import copy
 from collections import OrderedDict
 
 import numpy as np
@@ -27,6 +28,7 @@ from scipy.optimize import minimize
 from scipy.special import expit, logsumexp
 
 from hmlib import exact
+from hmlib._checks import as_array, as_data, as_index, as_instance, as_int, as_machine, as_real, check_bytes, describe
 from hmlib.model import HelmholtzMachine
 
 VISIBLE_UNITS = 4  # small enough that every pattern fits in a slider a class can read: 16 patterns
@@ -35,6 +37,8 @@ N_STEPS = 40  # length of the training trajectory; long enough for KL to fall vi
 STEP_SIZE = 1.0  # first step size tried at each step; halved until F does not increase
 GENERATIVE_SCALE = 2.0  # std of the generative weights: strong enough to make posteriors non-factorial
 RECOGNITION_SCALE = 1.0  # std of the untrained recognition weights
+MAX_GRID_HIDDEN = 20  # ThreeLayerEnumeration: n_2 + n_3 <= 20, a grid of 2^20 floats (8 MB) per array
+MAX_STEPS = 1000  # longest trajectory of gradient_ascent_on_neg_f (the widget shows N_STEPS = 40)
 
 
 # ---------------------------------------------------------------------------- the machine
@@ -43,27 +47,41 @@ def explorer_machine(n_hidden_2, n_hidden_3, seed):
 
     Generative weights and biases ~ Normal(0, GENERATIVE_SCALE^2), recognition weights and biases
     ~ Normal(0, RECOGNITION_SCALE^2), all from ``seed``.
+
+    Parameters
+    ----------
+    n_hidden_2, n_hidden_3 : int from 1 to ``MAX_LAYER_UNITS``.
+    seed : int >= 0 (the same seed always rebuilds the same machine).
     """
-    for name, n in (("n_hidden_2", n_hidden_2), ("n_hidden_3", n_hidden_3)):
-        if not (isinstance(n, (int, np.integer)) and 1 <= n <= MAX_LAYER_UNITS):
-            raise ValueError(f"{name} is {n!r}; expected an integer from 1 to {MAX_LAYER_UNITS}")
-    sizes = (VISIBLE_UNITS, int(n_hidden_2), int(n_hidden_3))
+    n_hidden_2, n_hidden_3, seed = _check_setting(n_hidden_2, n_hidden_3, seed)
+    sizes = (VISIBLE_UNITS, n_hidden_2, n_hidden_3)
     generative = HelmholtzMachine.random(sizes, seed=seed, scale=GENERATIVE_SCALE)
     recognition = HelmholtzMachine.random(sizes, seed=seed, scale=RECOGNITION_SCALE)
     return HelmholtzMachine(generative.theta, generative.theta_bias, recognition.phi, recognition.phi_bias)
 
 
+def _check_setting(n_hidden_2, n_hidden_3, seed):
+    """The widgets' setting (layer sizes and seed) as ints, checked."""
+    n_hidden_2 = as_int(n_hidden_2, "n_hidden_2", low=1, high=MAX_LAYER_UNITS)
+    n_hidden_3 = as_int(n_hidden_3, "n_hidden_3", low=1, high=MAX_LAYER_UNITS)
+    return n_hidden_2, n_hidden_3, as_int(seed, "seed", low=0)
+
+
 def visible_pattern(index):
-    """Visible pattern number ``index`` of ``exact.binary_patterns(VISIBLE_UNITS)``, shape (1, n_1)."""
-    n_patterns = 2**VISIBLE_UNITS
-    if not (isinstance(index, (int, np.integer)) and 0 <= index < n_patterns):
-        raise ValueError(f"pattern is {index!r}; expected an integer from 0 to {n_patterns - 1}")
-    return exact.binary_patterns(VISIBLE_UNITS)[int(index)][None, :]
+    """Visible pattern number ``index`` (0 to 2^VISIBLE_UNITS - 1) of
+    ``exact.binary_patterns(VISIBLE_UNITS)``, shape (1, n_1)."""
+    index = as_index(index, "pattern", 2**VISIBLE_UNITS)
+    return exact.binary_patterns(VISIBLE_UNITS)[index][None, :]
 
 
 def pattern_string(x):
-    """'1011' for the pattern [[1, 0, 1, 1]]."""
-    return "".join(str(int(v)) for v in np.asarray(x).ravel())
+    """'1011' for the binary pattern [[1, 0, 1, 1]] (any shape; read in order)."""
+    x = as_array(x, "x")
+    if x.size == 0:
+        raise ValueError(f"x has shape {x.shape}; expected a pattern of at least one unit")
+    if not np.all((x == 0) | (x == 1)):
+        raise ValueError(f"x contains the value {x[(x != 0) & (x != 1)][0]}; expected a binary pattern (0 or 1)")
+    return "".join(str(int(v)) for v in x.ravel())
 
 
 # ---------------------------------------------------------------------------- exact, on a grid
@@ -87,19 +105,28 @@ class ThreeLayerEnumeration:
 
     Parameters
     ----------
-    hm : HelmholtzMachine with three layers and sigmoid imaging (its recognition weights are ignored).
-    x : ndarray, shape (1, n_1), binary.
+    hm : HelmholtzMachine with three layers and sigmoid imaging (its recognition weights are
+        ignored), with n_2 + n_3 <= ``MAX_GRID_HIDDEN`` hidden units.
+    x : array_like, shape (1, n_1), binary.
     """
 
     def __init__(self, hm, x):
+        as_machine(hm)
         if len(hm.sizes) != 3 or hm.imaging != "sigmoid":
             raise ValueError(
                 f"the machine has sizes {hm.sizes} and imaging {hm.imaging!r}; expected three layers "
                 f"and sigmoid imaging"
             )
-        x = np.asarray(x, dtype=float)
-        if x.shape != (1, hm.sizes[0]):
-            raise ValueError(f"x has shape {x.shape}; expected one pattern of shape (1, {hm.sizes[0]})")
+        if hm.n_hidden > MAX_GRID_HIDDEN:
+            raise ValueError(
+                f"the machine has n_2 + n_3 = {hm.n_hidden} hidden units; ThreeLayerEnumeration lays out all "
+                f"2^{hm.n_hidden} configurations and takes at most MAX_GRID_HIDDEN = {MAX_GRID_HIDDEN}"
+            )
+        n_1, n_2, _ = hm.sizes
+        check_bytes((2**n_2, n_1), f"log p(x | s^2) for a machine of sizes {hm.sizes} (n_1 columns)")
+        x = as_data(x, n_1)
+        if x.shape[0] != 1:
+            raise ValueError(f"x has shape {x.shape}; expected one pattern of shape (1, {n_1})")
         self.x = x
         self.S2 = exact.binary_patterns(hm.sizes[1])  # (K2, n_2)
         self.S3 = exact.binary_patterns(hm.sizes[2])  # (K3, n_3)
@@ -113,6 +140,22 @@ class ThreeLayerEnumeration:
         self.log_z = float(logsumexp(self.log_joint))
         self.log_posterior = self.log_joint - self.log_z  # (K2, K3)
 
+    def _check_recognition(self, phi, phi_bias):
+        """``phi`` and ``phi_bias`` as lists of new float arrays of the machine's shapes, or raise."""
+        n_1, n_2, n_3 = self.x.shape[1], self.S2.shape[1], self.S3.shape[1]
+        checked = []
+        for name, value, shapes in (("phi", phi, [(n_1, n_2), (n_2, n_3)]), ("phi_bias", phi_bias, [(n_2,), (n_3,)])):
+            if not isinstance(value, (list, tuple)):
+                raise TypeError(f"{name} is {describe(value)}; expected a list of two arrays of shapes {shapes}")
+            if len(value) != 2:
+                raise ValueError(f"{name} has {len(value)} arrays; expected two, of shapes {shapes}")
+            arrays = [as_array(v, f"{name}[{i}]") for i, v in enumerate(value)]
+            for i, (arr, shape) in enumerate(zip(arrays, shapes)):
+                if arr.shape != shape:
+                    raise ValueError(f"{name}[{i}] has shape {arr.shape}; expected {shape}")
+            checked.append(arrays)
+        return checked
+
     def _log_q(self, phi, phi_bias):
         """log Q(s^2, s^3 | x) on the grid (K2, K3), and q2 (n_2,), q3 (K2, n_3)."""
         a2 = self.x[0] @ phi[0] + phi_bias[0]  # (n_2,)
@@ -123,7 +166,7 @@ class ThreeLayerEnumeration:
 
     def recognition_distribution(self, phi, phi_bias):
         """Q_z on the grid, shape (K2, K3), Eqs. (7)-(8)."""
-        return np.exp(self._log_q(phi, phi_bias)[0])
+        return np.exp(self._log_q(*self._check_recognition(phi, phi_bias))[0])
 
     def evaluate(self, phi, phi_bias, gradient=True):
         """F, KL(Q || P) (nats) and, if ``gradient``, dF/dphi and dF/dphi_bias, from one log Q.
@@ -138,6 +181,12 @@ class ThreeLayerEnumeration:
         dict with ``free_energy``, ``kl`` (floats) and, if ``gradient``, ``phi_grad`` and
         ``bias_grad``, lists shaped like ``phi`` and ``phi_bias``.
         """
+        if not isinstance(gradient, (bool, np.bool_)):
+            raise TypeError(f"gradient is {describe(gradient)}; expected True or False")
+        return self._evaluate(*self._check_recognition(phi, phi_bias), gradient)
+
+    def _evaluate(self, phi, phi_bias, gradient=True):
+        """``evaluate`` without the argument checks, for the training loops."""
         log_q, q2, q3 = self._log_q(phi, phi_bias)
         q = np.exp(log_q)  # (K2, K3)
         w = q * (log_q - self.log_joint)  # (K2, K3): F's integrand
@@ -175,21 +224,31 @@ def gradient_ascent_on_neg_f(enumeration, phi, phi_bias, n_steps=N_STEPS, step_s
     Each step tries phi - eta dF/dphi with eta = ``step_size`` and halves eta until F does not
     increase (after 30 halvings it stays put), so -F never decreases along the trajectory.
 
+    Parameters
+    ----------
+    enumeration : ThreeLayerEnumeration.
+    phi, phi_bias : the starting recognition parameters (see ``ThreeLayerEnumeration``).
+    n_steps : int from 0 to ``MAX_STEPS``.
+    step_size : float > 0.
+
     Returns
     -------
     list of ``n_steps + 1`` dicts, one per point of the trajectory (after 0, 1, ..., n_steps
     steps), each with ``phi``, ``phi_bias``, ``free_energy``, ``kl`` and ``eta`` (the step size
     that led there; 0 for the start and for a step that found no decrease).
     """
-    phi, phi_bias = [np.array(p) for p in phi], [np.array(b) for b in phi_bias]
-    now = enumeration.evaluate(phi, phi_bias)
+    as_instance(enumeration, ThreeLayerEnumeration, "enumeration")
+    phi, phi_bias = enumeration._check_recognition(phi, phi_bias)  # new arrays
+    n_steps = as_int(n_steps, "n_steps", low=0, high=MAX_STEPS)
+    step_size = as_real(step_size, "step_size", low=0.0, low_open=True)
+    now = enumeration._evaluate(phi, phi_bias)
     points = [{"phi": phi, "phi_bias": phi_bias, "free_energy": now["free_energy"], "kl": now["kl"], "eta": 0.0}]
     for _ in range(n_steps):
         phi, phi_bias = points[-1]["phi"], points[-1]["phi_bias"]
         eta = step_size
         for _ in range(30):
             trial_phi, trial_bias = _step(phi, phi_bias, now["phi_grad"], now["bias_grad"], eta)
-            trial = enumeration.evaluate(trial_phi, trial_bias)
+            trial = enumeration._evaluate(trial_phi, trial_bias)
             if trial["free_energy"] <= now["free_energy"]:
                 break
             eta /= 2
@@ -207,18 +266,23 @@ _CACHE_SIZE = 64
 
 
 def _cached(cache, key, compute):
+    """A deep copy of the cached value for ``key`` (computed on the first call): a caller who edits
+    a result never changes what later calls return."""
     if key in cache:
         cache.move_to_end(key)
-        return cache[key]
-    value = compute()
-    cache[key] = value
-    if len(cache) > _CACHE_SIZE:
-        cache.popitem(last=False)
-    return value
+    else:
+        cache[key] = compute()
+        if len(cache) > _CACHE_SIZE:
+            cache.popitem(last=False)
+    return copy.deepcopy(cache[key])
 
 
 def explorer_trajectory(n_hidden_2, n_hidden_3, pattern, seed, n_steps=N_STEPS):
     """The explorer's whole training trajectory for one setting, computed once and cached.
+
+    ``n_hidden_2``, ``n_hidden_3`` and ``seed`` as in ``explorer_machine``, ``pattern`` as in
+    ``visible_pattern``, ``n_steps`` from 0 to ``MAX_STEPS``. Every call returns a new copy of the
+    cached result, so editing it changes nothing for later calls.
 
     Returns
     -------
@@ -227,7 +291,10 @@ def explorer_trajectory(n_hidden_2, n_hidden_3, pattern, seed, n_steps=N_STEPS):
     (n_steps + 1,): ``neg_f`` (-F), ``kl`` (KL(Q||P)) and ``log_z`` (log Z, the same at every
     step: it depends on the generative weights only), in nats, and ``eta`` (the step sizes).
     """
-    key = (int(n_hidden_2), int(n_hidden_3), int(pattern), int(seed), int(n_steps))
+    n_hidden_2, n_hidden_3, seed = _check_setting(n_hidden_2, n_hidden_3, seed)
+    pattern = as_index(pattern, "pattern", 2**VISIBLE_UNITS)
+    n_steps = as_int(n_steps, "n_steps", low=0, high=MAX_STEPS)
+    key = (n_hidden_2, n_hidden_3, pattern, seed, n_steps)
 
     def compute():
         hm = explorer_machine(n_hidden_2, n_hidden_3, seed)
@@ -270,9 +337,9 @@ def _fit(enumeration, phi, phi_bias, free):
 
     def objective(vector):
         phi_v, bias_v = unpack(vector)
-        phi_grad, bias_grad = enumeration.free_energy_gradients(phi_v, bias_v)
-        grads = dict(zip(names, phi_grad + bias_grad))
-        return enumeration.free_energy(phi_v, bias_v), np.concatenate([grads[n].ravel() for n in free])
+        result = enumeration._evaluate(phi_v, bias_v)  # F and its gradient from one log Q
+        grads = dict(zip(names, result["phi_grad"] + result["bias_grad"]))
+        return result["free_energy"], np.concatenate([grads[n].ravel() for n in free])
 
     x0 = np.concatenate([start[n].ravel() for n in free])
     result = minimize(objective, x0, jac=True, method="BFGS", options={"maxiter": 1000, "gtol": 1e-6})
@@ -289,13 +356,17 @@ def best_factorial_fit(n_hidden_2, n_hidden_3, pattern, seed):
       fully factorial optimum, so its KL is never larger.
     For a single pattern, x phi^{1,2} only shifts the layer-2 biases, so phi^{1,2} stays 0.
 
+    Arguments as in ``explorer_trajectory``; every call returns a new copy of the cached result.
+
     Returns
     -------
     dict with ``posterior``, ``q_layerwise``, ``q_factorial`` (arrays of shape (2^H,), in the
     order of ``hmlib.exact``), ``kl_layerwise``, ``kl_factorial``, ``log_z`` (nats) and the
     fitted ``phi_layerwise``, ``phi_factorial`` as (phi, phi_bias) pairs, and ``machine``, ``x``.
     """
-    key = (int(n_hidden_2), int(n_hidden_3), int(pattern), int(seed))
+    n_hidden_2, n_hidden_3, seed = _check_setting(n_hidden_2, n_hidden_3, seed)
+    pattern = as_index(pattern, "pattern", 2**VISIBLE_UNITS)
+    key = (n_hidden_2, n_hidden_3, pattern, seed)
 
     def compute():
         hm = explorer_machine(n_hidden_2, n_hidden_3, seed)

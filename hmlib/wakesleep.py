@@ -25,8 +25,22 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy.special import expit
 
-from hmlib._checks import as_count, as_data, as_rng
+from hmlib._checks import (
+    as_count,
+    as_data,
+    as_instance,
+    as_int,
+    as_machine,
+    as_real,
+    as_rng,
+    as_sizes,
+    check_bytes,
+    describe,
+)
 from hmlib.model import HelmholtzMachine
+
+MAX_LAYERS = 1000  # far more layers than any machine here; a larger n_layers is a typo
+MAX_PILOTS = 1000  # train_with_pilots keeps every pilot run in memory until it picks the best
 
 
 @dataclass
@@ -59,32 +73,39 @@ class WakeSleepSettings:
         layer's generative bias (its prior) uses the last rate. So rate 0 covers everything to
         and from the input units.
         """
+        n_layers = as_int(n_layers, "n_layers", low=2, high=MAX_LAYERS)
         if self.learning_rates is not None:
-            rates = tuple(float(r) for r in self.learning_rates)
+            if isinstance(self.learning_rates, (str, bytes, dict, set)) or not hasattr(self.learning_rates, "__len__"):
+                raise TypeError(
+                    f"learning_rates is {describe(self.learning_rates)}; expected None or a tuple of learning rates, "
+                    f"one per layer of connections"
+                )
+            rates = tuple(as_real(r, f"learning_rates[{i}]", low=0.0) for i, r in enumerate(self.learning_rates))
             if len(rates) != n_layers - 1:
                 raise ValueError(
                     f"learning_rates has {len(rates)} entries; a machine with {n_layers} layers "
                     f"needs {n_layers - 1} (one per layer of connections)"
                 )
         else:
-            rates = (float(self.lr_visible),) + (float(self.lr_hidden),) * (n_layers - 2)
-        for r in rates:
-            if not (np.isfinite(r) and r >= 0):
-                raise ValueError(f"a learning rate is {r}; expected a finite number >= 0")
+            rates = (
+                (as_real(self.lr_visible, "lr_visible (a learning rate)", low=0.0),)
+                + (as_real(self.lr_hidden, "lr_hidden (a learning rate)", low=0.0),) * (n_layers - 2)
+            )
         return rates
 
     def check(self):
-        """Raise ``ValueError`` if a setting is out of range; return self."""
+        """Raise ``TypeError``/``ValueError`` if a setting is of the wrong kind or out of range; return self."""
         as_count(self.examples, "examples")
         as_count(self.batch_size, "batch_size")
-        if not (np.isfinite(self.final_lr_factor) and 0 < self.final_lr_factor <= 1):
-            raise ValueError(f"final_lr_factor is {self.final_lr_factor}; expected a number in (0, 1]")
-        if not (np.isfinite(self.sleep_lr_factor) and self.sleep_lr_factor >= 0):
-            raise ValueError(f"sleep_lr_factor is {self.sleep_lr_factor}; expected a finite number >= 0")
-        if not (0 <= self.warmup < 1):
-            raise ValueError(f"warmup is {self.warmup}; expected a fraction in [0, 1)")
-        if not (0 <= self.anneal_start < 1):
-            raise ValueError(f"anneal_start is {self.anneal_start}; expected a fraction in [0, 1)")
+        as_real(self.lr_visible, "lr_visible (a learning rate)", low=0.0)
+        as_real(self.lr_hidden, "lr_hidden (a learning rate)", low=0.0)
+        for name in ("positive_visible_weights", "update_generative", "update_recognition"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise TypeError(f"{name} is {describe(getattr(self, name))}; expected True or False")
+        as_real(self.final_lr_factor, "final_lr_factor", low=0.0, high=1.0, low_open=True)
+        as_real(self.sleep_lr_factor, "sleep_lr_factor", low=0.0)
+        as_real(self.warmup, "warmup (a fraction of the run)", low=0.0, high=1.0, high_open=True)
+        as_real(self.anneal_start, "anneal_start (a fraction of the run)", low=0.0, high=1.0, high_open=True)
         return self
 
 
@@ -119,11 +140,10 @@ def paper_initialisation(sizes=(16, 8, 1), first_hidden_bias=-3.0):
     A bias of -3 makes each layer-2 unit rarely on (sigma(-3) = 0.047) in fantasies, so that the
     sleep phase starts with sparse causes. Returns a sigmoid :class:`HelmholtzMachine`.
     """
-    sizes = tuple(as_count(n, "every layer size") for n in sizes)
-    if len(sizes) < 3:
-        raise ValueError(f"sizes is {sizes}; expected at least one hidden layer below the top (3 layers)")
-    if not np.isfinite(first_hidden_bias):
-        raise ValueError(f"first_hidden_bias is {first_hidden_bias}; expected a finite number")
+    sizes = as_sizes(sizes, min_layers=3)  # at least one hidden layer below the top
+    first_hidden_bias = as_real(first_hidden_bias, "first_hidden_bias")
+    n_weights = sum(sizes[l] * sizes[l + 1] for l in range(len(sizes) - 1))
+    check_bytes((2 * n_weights,), f"the weights of a machine of sizes {sizes}")
     theta = [np.zeros((sizes[l + 1], sizes[l])) for l in range(len(sizes) - 1)]
     theta_bias = [np.zeros(n) for n in sizes]
     theta_bias[1][:] = first_hidden_bias
@@ -133,12 +153,24 @@ def paper_initialisation(sizes=(16, 8, 1), first_hidden_bias=-3.0):
 
 
 # ---------------------------------------------------------------------- delta rules
-def _check_states(hm, states, name):
+def _check_machine(hm):
+    as_machine(hm)
     if hm.imaging != "sigmoid":
         raise ValueError(f"the machine uses imaging {hm.imaging!r}; wake-sleep here needs 'sigmoid'")
+    return hm
+
+
+def _check_states(hm, states, name):
+    _check_machine(hm)
+    if not isinstance(states, (list, tuple)):
+        raise TypeError(f"{name} is {describe(states)}; expected a list of {len(hm.sizes)} arrays, one per layer")
     if len(states) != len(hm.sizes):
         raise ValueError(f"{name} has {len(states)} layers; the machine has {len(hm.sizes)}")
-    return [as_data(s, n, f"{name}[{i}]") for i, (s, n) in enumerate(zip(states, hm.sizes))]
+    checked = [as_data(s, n, f"{name}[{i}]") for i, (s, n) in enumerate(zip(states, hm.sizes))]
+    batches = [len(s) for s in checked]
+    if len(set(batches)) > 1:
+        raise ValueError(f"{name} have {batches} rows; expected the same batch size in every layer")
+    return checked
 
 
 def _wake_direction(theta, theta_bias, states):
@@ -213,7 +245,10 @@ _CHUNK = 8192  # examples drawn per call of a data sampler
 
 
 def _as_sampler(data, width):
-    """Turn ``data`` (an array of patterns, or a callable ``data(n, rng)``) into ``sample(n, rng)``."""
+    """Turn ``data`` (an array of patterns, or a callable ``data(n, rng)``) into ``sample(n, rng)``.
+
+    Every chunk a callable returns is checked (shape (n, width), binary) before it is used.
+    """
     if callable(data):
         buffer = {"x": np.zeros((0, width)), "next": 0}
 
@@ -221,8 +256,8 @@ def _as_sampler(data, width):
             # draw fresh examples in chunks: one call of the (slow) sampler per many minibatches
             if buffer["next"] + n > len(buffer["x"]):
                 chunk = max(n, _CHUNK)
-                x = np.asarray(data(chunk, rng), dtype=float)
-                if x.shape != (chunk, width):
+                x = as_data(data(chunk, rng), width, f"the output of the data sampler data({chunk}, rng)")
+                if x.shape[0] != chunk:
                     raise ValueError(f"the data sampler returned shape {x.shape}; expected ({chunk}, {width})")
                 buffer["x"], buffer["next"] = x, 0
             start = buffer["next"]
@@ -236,6 +271,28 @@ def _as_sampler(data, width):
         return patterns[rng.integers(0, len(patterns), size=n)]  # (n, width), with replacement
 
     return sample
+
+
+def _check_settings(settings):
+    if settings is None:
+        return WakeSleepSettings()
+    return as_instance(settings, WakeSleepSettings, "settings").check()
+
+
+def _check_callbacks(callback, monitor):
+    for name, f in (("callback", callback), ("monitor", monitor)):
+        if f is not None and not callable(f):
+            raise TypeError(f"{name} is {describe(f)}; expected a function or None")
+
+
+def _monitor_record(monitor, machine):
+    """The monitor's numbers for ``machine`` as a dict (empty without a monitor)."""
+    if monitor is None:
+        return {}
+    record = monitor(machine)
+    if not isinstance(record, dict):
+        raise TypeError(f"monitor returned {describe(record)}; expected a dict of numbers, e.g. {{'kl': 0.3}}")
+    return dict(record)
 
 
 def _snapshot(theta, theta_bias, phi, phi_bias):
@@ -267,16 +324,15 @@ def train(hm, data, settings=None, seed=None, callback=None, monitor=None, repor
     machine : HelmholtzMachine, the trained copy.
     history : WakeSleepHistory.
     """
-    if not isinstance(hm, HelmholtzMachine):
-        raise ValueError(f"hm is a {type(hm).__name__}; expected a HelmholtzMachine")
-    if hm.imaging != "sigmoid":
-        raise ValueError(f"the machine uses imaging {hm.imaging!r}; wake-sleep here needs 'sigmoid'")
-    settings = (settings or WakeSleepSettings()).check()
+    _check_machine(hm)
+    settings = _check_settings(settings)
+    _check_callbacks(callback, monitor)
     L = len(hm.sizes)
     rates = settings.layer_rates(L)
+    B = settings.batch_size
+    check_bytes((B, 4 * sum(hm.sizes)), "the random numbers and states of one minibatch (batch_size rows)")
     sample = _as_sampler(data, hm.sizes[0])
     rng = as_rng(seed)
-    B = settings.batch_size
     n_steps = -(-settings.examples // B)  # ceil
     if report_every is None:
         report_steps = max(1, n_steps // 100)
@@ -314,7 +370,7 @@ def train(hm, data, settings=None, seed=None, callback=None, monitor=None, repor
 
     def report(step):
         machine = _snapshot(*unpack())
-        record = dict(monitor(machine)) if monitor is not None else {}
+        record = _monitor_record(monitor, machine)
         history.examples.append(step * B)
         for key, value in record.items():
             history.records.setdefault(key, []).append(value)
@@ -376,7 +432,7 @@ def train_with_pilots(
     pilot_examples`` examples. It is model selection on top of wake-sleep, not part of the paper.
 
     Parameters are those of :func:`train`, plus
-    pilots : int >= 1 (1 = plain :func:`train`); pilot_examples : int < settings.examples;
+    pilots : int from 1 (plain :func:`train`) to ``MAX_PILOTS``; pilot_examples : int < settings.examples;
     score_examples : int, examples used to score each pilot.
     Learning-rate schedules (warmup, annealing) apply separately to the pilots and to the continuation.
 
@@ -390,14 +446,15 @@ def train_with_pilots(
     """
     from hmlib.evaluation import importance_log_evidence  # evaluation imports exact, not this module
 
-    settings = (settings or WakeSleepSettings()).check()
-    pilots = as_count(pilots, "pilots")
+    _check_machine(hm)
+    settings = _check_settings(settings)
+    _check_callbacks(callback, monitor)
+    pilots = as_count(pilots, "pilots", maximum=MAX_PILOTS)
     pilot_examples = as_count(pilot_examples, "pilot_examples")
     score_examples = as_count(score_examples, "score_examples")
     if pilot_examples >= settings.examples:
         raise ValueError(f"pilot_examples is {pilot_examples}; expected fewer than settings.examples = {settings.examples}")
-    if not isinstance(hm, HelmholtzMachine):
-        raise ValueError(f"hm is a {type(hm).__name__}; expected a HelmholtzMachine")
+    check_bytes((20 * score_examples, 2 * sum(hm.sizes)), "the importance samples that score a pilot (score_examples)")
     rng = as_rng(seed)
     sample = _as_sampler(data, hm.sizes[0])
     pilot_settings = replace(settings, examples=pilot_examples)
