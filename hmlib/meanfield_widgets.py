@@ -14,6 +14,7 @@ in ``widget.controls``; ``widget.values`` holds the last numbers shown. Updates 
 import ipywidgets
 
 from hmlib import meanfield
+from hmlib._checks import as_real
 from hmlib.meanfield_plots import unit_probability_sweep
 from hmlib.plots import figure_to_png
 from hmlib.widgets import format_number
@@ -22,7 +23,10 @@ MAX_WEIGHT = 10.0  # odds up to 10: p = 10/11 for one parent alone, enough to se
 MAX_BIAS = 2.0
 
 
-def _slider(description, value, high, step):
+def _slider(description, value, high, step, name):
+    """A slider over 0..high starting at ``value``, which must lie in that range (ipywidgets would
+    silently clamp it); ``name`` is the constructor argument it comes from."""
+    value = as_real(value, name, low=0.0, high=high)
     return ipywidgets.FloatSlider(
         value=value, min=0.0, max=high, step=step, description=description, continuous_update=False,
         readout_format=".2f", style={"description_width": "9em"}, layout=ipywidgets.Layout(width="22em"),
@@ -33,18 +37,19 @@ class ImagingExplorer(ipywidgets.VBox):
     """Eq. (11) against the exact E_Q[p] and the naive expression (build with ``imaging_explorer()``).
 
     Controls (``self.controls``): ``"q1"``, ``"q2"`` (parent means, 0..1), ``"theta1"``,
-    ``"theta2"`` (weights, 0..MAX_WEIGHT) and ``"bias"`` (0..MAX_BIAS). ``self.values`` holds
-    ``eq11``, ``exact``, ``naive`` (probabilities), ``jensen_gap`` = naive - exact (>= 0) and
+    ``"theta2"`` (weights, 0..MAX_WEIGHT) and ``"bias"`` (0..MAX_BIAS); an initial value outside
+    its range raises ``ValueError``, one that is not a real number ``TypeError``. ``self.values``
+    holds ``eq11``, ``exact``, ``naive`` (probabilities), ``jensen_gap`` = naive - exact (>= 0) and
     ``eq11_error`` = eq11 - exact.
     """
 
     def __init__(self, q1=0.5, q2=0.5, theta1=3.0, theta2=1.0, bias=0.05):
         self.controls = {
-            "q1": _slider("parent 1 mean q₁", q1, 1.0, 0.05),
-            "q2": _slider("parent 2 mean q₂", q2, 1.0, 0.05),
-            "theta1": _slider("weight θ₁", theta1, MAX_WEIGHT, 0.1),
-            "theta2": _slider("weight θ₂", theta2, MAX_WEIGHT, 0.1),
-            "bias": _slider("bias b", bias, MAX_BIAS, 0.05),
+            "q1": _slider("parent 1 mean q₁", q1, 1.0, 0.05, "q1"),
+            "q2": _slider("parent 2 mean q₂", q2, 1.0, 0.05, "q2"),
+            "theta1": _slider("weight θ₁", theta1, MAX_WEIGHT, 0.1, "theta1"),
+            "theta2": _slider("weight θ₂", theta2, MAX_WEIGHT, 0.1, "theta2"),
+            "bias": _slider("bias b", bias, MAX_BIAS, 0.05, "bias"),
         }
         self.readout = ipywidgets.HTML()
         self.readout.add_class("hm-readout")

@@ -11,10 +11,15 @@ Widget contract (the browser tests rely on it): the outermost box has the class 
 the numbers are in an ``ipywidgets.HTML`` with class ``hm-readout``, the figure is an
 ``ipywidgets.Image`` with class ``hm-figure``; controls have ``continuous_update=False`` and are
 in ``widget.controls``; ``widget.values`` holds the last numbers shown. Updates are synchronous.
+
+The initial values given to a constructor are checked against the sliders' ranges: an integer
+outside a range raises ``ValueError`` (it is never clamped to the nearest end), anything but an
+integer ``TypeError``.
 """
 
 import ipywidgets
 
+from hmlib._checks import as_int, as_real
 from hmlib.model import HelmholtzMachine
 from hmlib.plots import ExplorerView, figure_to_png, posterior_against_q
 from hmlib.recognition_fit import (
@@ -30,12 +35,15 @@ N_SEEDS = 20  # the seed slider runs over 0..N_SEEDS-1
 
 
 def format_number(value):
-    """A number with 4 decimals and an ASCII minus sign, never '-0.0000'."""
-    text = f"{value:.4f}"
+    """A number with 4 decimals and an ASCII minus sign, never '-0.0000'; ``value`` a finite float."""
+    text = f"{as_real(value, 'value'):.4f}"
     return "0.0000" if text == "-0.0000" else text
 
 
-def _slider(description, low, high, value):
+def _slider(description, low, high, value, name):
+    """An integer slider over low..high starting at ``value``, which must lie in that range
+    (ipywidgets would silently clamp it); ``name`` is the constructor argument it comes from."""
+    value = as_int(value, name, low=low, high=high)
     return ipywidgets.IntSlider(
         value=value, min=low, max=high, step=1, description=description, continuous_update=False,
         style={"description_width": "9em"}, layout=ipywidgets.Layout(width="21em"),
@@ -71,17 +79,18 @@ class FreeEnergyExplorer(_Widget):
 
     Controls (``self.controls``): ``"n_hidden_2"``, ``"n_hidden_3"`` (1..8 units),
     ``"pattern"`` (index of x, 0..15), ``"seed"`` (0..N_SEEDS-1) and ``"steps"`` (0..N_STEPS
-    gradient steps on the recognition weights). ``self.values`` holds ``log_z``, ``neg_f``,
-    ``kl`` (nats), ``step``, ``x`` (1, n_1) and ``sizes`` of what is displayed.
+    gradient steps on the recognition weights); an initial value outside its range raises
+    ``ValueError``. ``self.values`` holds ``log_z``, ``neg_f``, ``kl`` (nats), ``step``, ``x``
+    (1, n_1) and ``sizes`` of what is displayed.
     """
 
     def __init__(self, n_hidden_2=3, n_hidden_3=2, pattern=11, seed=0, steps=0):
         controls = {
-            "n_hidden_2": _slider("layer 2 units", 1, MAX_LAYER_UNITS, n_hidden_2),
-            "n_hidden_3": _slider("layer 3 units", 1, MAX_LAYER_UNITS, n_hidden_3),
-            "pattern": _slider("pattern x (index)", 0, 2**VISIBLE_UNITS - 1, pattern),
-            "seed": _slider("seed", 0, N_SEEDS - 1, seed),
-            "steps": _slider("training steps", 0, N_STEPS, steps),
+            "n_hidden_2": _slider("layer 2 units", 1, MAX_LAYER_UNITS, n_hidden_2, "n_hidden_2"),
+            "n_hidden_3": _slider("layer 3 units", 1, MAX_LAYER_UNITS, n_hidden_3, "n_hidden_3"),
+            "pattern": _slider("pattern x (index)", 0, 2**VISIBLE_UNITS - 1, pattern, "pattern"),
+            "seed": _slider("seed", 0, N_SEEDS - 1, seed, "seed"),
+            "steps": _slider("training steps", 0, N_STEPS, steps, "steps"),
         }
         super().__init__(
             controls,
@@ -134,7 +143,8 @@ def free_energy_explorer(**initial):
 class FactorialGapExplorer(_Widget):
     """How far the best factorial Q is from the exact posterior (notebook 05).
 
-    Controls: ``"n_hidden_2"``, ``"n_hidden_3"`` (1..6 units), ``"pattern"``, ``"seed"``.
+    Controls: ``"n_hidden_2"``, ``"n_hidden_3"`` (1..6 units), ``"pattern"`` (0..15), ``"seed"``
+    (0..N_SEEDS-1); an initial value outside its range raises ``ValueError``.
     ``self.values`` holds ``kl_layerwise``, ``kl_factorial``, ``log_z`` (nats), ``x`` and ``sizes``.
     """
 
@@ -142,10 +152,10 @@ class FactorialGapExplorer(_Widget):
 
     def __init__(self, n_hidden_2=2, n_hidden_3=2, pattern=11, seed=0):
         controls = {
-            "n_hidden_2": _slider("layer 2 units", 1, self.MAX_UNITS, n_hidden_2),
-            "n_hidden_3": _slider("layer 3 units", 1, self.MAX_UNITS, n_hidden_3),
-            "pattern": _slider("pattern x (index)", 0, 2**VISIBLE_UNITS - 1, pattern),
-            "seed": _slider("seed", 0, N_SEEDS - 1, seed),
+            "n_hidden_2": _slider("layer 2 units", 1, self.MAX_UNITS, n_hidden_2, "n_hidden_2"),
+            "n_hidden_3": _slider("layer 3 units", 1, self.MAX_UNITS, n_hidden_3, "n_hidden_3"),
+            "pattern": _slider("pattern x (index)", 0, 2**VISIBLE_UNITS - 1, pattern, "pattern"),
+            "seed": _slider("seed", 0, N_SEEDS - 1, seed, "seed"),
         }
         super().__init__(
             controls,

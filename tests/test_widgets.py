@@ -86,9 +86,11 @@ def test_patterns_and_machine_arguments():
     np.testing.assert_array_equal(R.visible_pattern(11), [[1.0, 0.0, 1.0, 1.0]])
     np.testing.assert_array_equal(R.visible_pattern(0), [[0.0, 0.0, 0.0, 0.0]])
     assert R.pattern_string(R.visible_pattern(6)) == "0110"
-    for bad in (-1, 16, 2.0):
+    for bad in (-1, 16):
         with pytest.raises(ValueError, match="pattern"):
             R.visible_pattern(bad)
+    with pytest.raises(TypeError, match="pattern is 2.0; expected an integer"):
+        R.visible_pattern(2.0)
     for bad in (0, 9):
         with pytest.raises(ValueError, match="n_hidden_2"):
             R.explorer_machine(bad, 2, 0)
