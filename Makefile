@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test unit notebooks browser versions figures bench bench-shifter clean
+.PHONY: lab lab-copy lab-reset test unit notebooks browser versions figures bench bench-shifter clean
 
 # Create the virtual environment and install the pinned requirements and hmlib (editable).
 # Re-runs only when requirements.txt or pyproject.toml change.
@@ -18,9 +18,36 @@ $(STAMP): requirements.txt pyproject.toml
 # JupyterLab refuses to start as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-# Open JupyterLab on the notebooks (the main job).
-lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+# The lab works on lab/, a git-ignored copy of notebooks/, so that what a student runs and saves
+# never changes the committed, tested notebooks. lab/ sits beside notebooks/, so ../benchmarks and
+# ../figures resolve from it alike. lab-settings/overrides.json turns off the news prompt and the
+# update check (JupyterLab reads overrides.json from its app settings directory).
+LAB_DIR := lab
+LAB_SETTINGS := lab-settings
+
+# Open JupyterLab on the working copy lab/ (the main job).
+lab: $(STAMP) lab-copy
+	$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) --LabApp.app_settings_dir=$(LAB_SETTINGS) $(ROOT_FLAG) $(LAB_ARGS)
+
+# Copy into lab/ every notebook it lacks; a student's own copy is never overwritten, only
+# reported when notebooks/ holds a newer version (e.g. after a git pull).
+lab-copy:
+	@mkdir -p $(LAB_DIR)
+	@for notebook in notebooks/*.ipynb; do \
+	  copy=$(LAB_DIR)/$${notebook#notebooks/}; \
+	  if [ ! -e "$$copy" ]; then cp "$$notebook" "$$copy" && echo "copied $$notebook to $$copy"; \
+	  elif [ "$$notebook" -nt "$$copy" ]; then \
+	    echo "note: $$notebook is newer than your $$copy; make lab-reset refreshes lab/ and keeps yours"; \
+	  fi; \
+	done
+
+# Start lab/ afresh from notebooks/; the old lab/ is kept, git-ignored, in lab-backups/<date-time>/.
+lab-reset:
+	@if [ -d $(LAB_DIR) ]; then \
+	  backup=lab-backups/$$(date +%Y-%m-%d_%H-%M-%S); \
+	  mkdir -p lab-backups && mv $(LAB_DIR) "$$backup" && echo "your old $(LAB_DIR)/ is now $$backup/"; \
+	fi
+	@$(MAKE) --no-print-directory lab-copy
 
 # Every test: unit tests, nbval over every notebook, browser tests.
 test: $(STAMP)
