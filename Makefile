@@ -68,7 +68,7 @@ versions: $(STAMP)
 
 # Regenerate every PNG in figures/ from hmlib.
 figures: $(STAMP)
-	$(BIN)/python -m hmlib.figures figures
+	$(BIN)/python -m hmlib.views.figures figures
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/exact.py

@@ -1,4 +1,5 @@
-"""The widgets of notebooks 04-05, driven headless: their numbers against hmlib.exact.
+"""The widgets of notebooks 04-06, driven headless: their numbers against hmlib.exact, their
+controls sized for a projector, and the value boxes beside the long sliders.
 
 The oracle is ``hmlib.exact`` (itself tested against plain loops in tests/test_exact.py) and
 central finite differences; the widgets compute on their own (2^{n_2}, 2^{n_3}) grid.
@@ -11,8 +12,8 @@ import pytest
 
 from hmlib import exact
 from hmlib import recognition_fit as R
-from hmlib import widgets as W
 from hmlib.model import HelmholtzMachine
+from hmlib.views import factorial, free_energy, imaging
 
 NUMBER = r"(-?\d+\.\d{4})"
 
@@ -146,7 +147,7 @@ def test_step_halving_never_increases_f_even_with_a_huge_step():
 
 # ---------------------------------------------------------------------------- the explorer widget
 def test_explorer_contract():
-    w = W.free_energy_explorer()
+    w = free_energy.free_energy_explorer()
     assert "hm-widget" in w._dom_classes
     assert "hm-readout" in w.readout._dom_classes
     assert "hm-figure" in w.figure._dom_classes and w.figure.format == "png"
@@ -171,7 +172,7 @@ SETTINGS = [
 
 @pytest.mark.parametrize("setting", SETTINGS)
 def test_explorer_readout_satisfies_the_identity_and_matches_exact(setting):
-    w = W.free_energy_explorer()
+    w = free_energy.free_energy_explorer()
     for name, value in setting.items():
         w.controls[name].value = value
     shown = readout_numbers(w.readout.value)
@@ -188,7 +189,7 @@ def test_explorer_readout_satisfies_the_identity_and_matches_exact(setting):
 
 
 def test_explorer_training_steps_move_f_and_kl_but_not_log_z():
-    w = W.free_energy_explorer(steps=0)
+    w = free_energy.free_energy_explorer(steps=0)
     before, picture = readout_numbers(w.readout.value), w.figure.value
     w.controls["steps"].value = 20
     after = readout_numbers(w.readout.value)
@@ -198,7 +199,7 @@ def test_explorer_training_steps_move_f_and_kl_but_not_log_z():
 
 
 def test_explorer_does_not_change_the_cached_machine():
-    w = W.free_energy_explorer(steps=30)
+    w = free_energy.free_energy_explorer(steps=30)
     trajectory = w.trajectory()
     phi0 = [p.copy() for p in trajectory["machine"].phi]
     w.controls["steps"].value = 0
@@ -236,12 +237,99 @@ def test_best_factorial_fit(n2, n3, pattern, seed):
 
 
 def test_factorial_gap_widget():
-    w = W.factorial_gap_explorer()
+    w = factorial.factorial_gap_explorer()
     assert "hm-widget" in w._dom_classes and "hm-readout" in w.readout._dom_classes
     w.controls["n_hidden_3"].value = 3
     fit = R.best_factorial_fit(2, 3, 11, 0)
     layerwise = float(re.findall(r"KL layer-wise = " + NUMBER, w.readout.value)[0])
-    factorial = float(re.findall(r"KL fully factorial = " + NUMBER, w.readout.value)[0])
+    fully_factorial = float(re.findall(r"KL fully factorial = " + NUMBER, w.readout.value)[0])
     assert abs(layerwise - fit["kl_layerwise"]) <= 0.5e-4 + 1e-9
-    assert abs(factorial - fit["kl_factorial"]) <= 0.5e-4 + 1e-9
+    assert abs(fully_factorial - fit["kl_factorial"]) <= 0.5e-4 + 1e-9
     assert w.values["sizes"] == (4, 2, 3)
+
+
+# ---------------------------------------------------------------------------- controls for a projector
+WIDGETS = {
+    "free-energy explorer (04)": free_energy.free_energy_explorer,
+    "factorial gap (05)": factorial.factorial_gap_explorer,
+    "imaging explorer (06)": imaging.imaging_explorer,
+}
+READOUT_PIXELS = 64  # ipywidgets 8 gives a slider's readout up to 64 pixels (--jp-widgets-inline-width-short)
+CHARACTER_PIXELS = 8  # a generous average width of a character of the 13-pixel widget font
+
+
+def pixels(css):
+    assert css.endswith("px"), f"{css!r}: widths are given in pixels so that they do not follow the font"
+    return float(css[:-2])
+
+
+@pytest.mark.parametrize("name", sorted(WIDGETS))
+def test_sliders_have_tracks_of_at_least_250_pixels_and_whole_descriptions(name):
+    w = WIDGETS[name]()
+    for control in w.controls.values():
+        assert control.continuous_update is False
+        description = pixels(control.style.description_width)
+        track = pixels(control.layout.width) - description - (READOUT_PIXELS if control.readout else 0)
+        assert track >= 250, f"{control.description!r}: a track of about {track:.0f} pixels"
+        assert len(control.description) * CHARACTER_PIXELS <= description, f"{control.description!r} is cut off"
+
+
+@pytest.mark.parametrize("name, boxed", [
+    ("free-energy explorer (04)", {"steps"}),  # 41 positions; the others have 8, 16 or 20
+    ("factorial gap (05)", set()),  # 6, 6, 16 and 20 positions
+    ("imaging explorer (06)", {"q1", "q2", "theta1", "theta2", "bias"}),  # 21, 21, 101, 101 and 41 positions
+])
+def test_sliders_of_more_than_20_positions_and_only_they_have_a_value_box(name, boxed):
+    w = WIDGETS[name]()
+    assert set(w.value_boxes) == boxed
+    for key, box in w.value_boxes.items():
+        slider = w.controls[key]
+        assert "hm-value" in box._dom_classes and box.continuous_update is False
+        assert (box.min, box.max, box.step, box.value) == (slider.min, slider.max, slider.step, slider.value)
+        assert slider.readout is False, "the box shows the value; a readout would show it twice"
+        assert box in w.children[0].children[0].children[list(w.controls).index(key)].children
+    for key in set(w.controls) - boxed:
+        assert w.controls[key].readout is True
+
+
+def test_notebook_06_try_it_theta_10_and_0_typed_into_the_boxes():
+    """Try-it of notebook 06: theta_1 = 10, theta_2 = 0, with q_1 = q_2 = 1/2 and b = 0.05."""
+    w = imaging.imaging_explorer(q1=0.5, q2=0.5, theta1=3.0, theta2=1.0, bias=0.05)
+    w.value_boxes["theta1"].value = 10.0
+    w.value_boxes["theta2"].value = 0.0
+    assert (w.controls["theta1"].value, w.controls["theta2"].value) == (10.0, 0.0)
+    # by hand: parent 2 has weight 0; parent 1 is on with probability 1/2, when u = b + 10
+    exact_p = 0.5 * (10.05 / 11.05) + 0.5 * (0.05 / 1.05)
+    naive_p = 1 - 1 / (1 + 0.05 + 0.5 * 10.0)
+    assert w.values["exact"] == pytest.approx(exact_p, rel=1e-12)
+    assert w.values["naive"] == pytest.approx(naive_p, rel=1e-12)
+    assert f"exact E_Q[p] = {exact_p:.4f}" in w.readout.value
+
+
+def test_a_typed_value_is_rounded_to_the_sliders_step_and_shown_so():
+    w = imaging.imaging_explorer()
+    w.value_boxes["theta1"].value = 2.37
+    assert w.controls["theta1"].value == 2.4 and w.value_boxes["theta1"].value == 2.4
+    w.value_boxes["q1"].value = 0.35  # 7 steps of 0.05, not 0.35000000000000003
+    assert w.controls["q1"].value == 0.35 and w.values["exact"] == pytest.approx(
+        imaging.meanfield.unit_probabilities([0.35, 0.5], [2.4, 1.0], 0.05)["exact"], rel=1e-12)
+    w.value_boxes["bias"].value = 99.0  # beyond the range: the box clamps it to its maximum
+    assert w.controls["bias"].value == imaging.MAX_BIAS
+
+
+def test_the_steps_box_of_the_explorer_moves_the_slider_and_the_slider_the_box():
+    w = free_energy.free_energy_explorer()
+    w.value_boxes["steps"].value = 12
+    assert w.controls["steps"].value == 12 and w.values["step"] == 12
+    assert "step 12 of 40" in w.readout.value
+    w.controls["steps"].value = 30
+    assert w.value_boxes["steps"].value == 30 and w.values["step"] == 30
+
+
+def test_a_typed_value_redraws_once():
+    w = free_energy.free_energy_explorer()
+    calls = []
+    original = w.update
+    w.update = lambda: calls.append(1) or original()
+    w.value_boxes["steps"].value = 7
+    assert len(calls) == 1

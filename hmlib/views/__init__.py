@@ -1,0 +1,21 @@
+"""The view layer: every figure and widget of the course, one module per topic.
+
+==========================  =========  ===============================================================
+module                      notebooks  figures and widgets
+==========================  =========  ===============================================================
+``views.networks``          00, 01     the two networks; samples against p(x); the cost of enumeration
+``views.posterior``         02, 03     the 2x2 posterior against its marginals; the flat line of Eq. (4)
+``views.free_energy``       04         log Z = -F + KL as a waterfall and a trajectory; the free-energy explorer
+``views.factorial``         05         mean field against E_Q[s]; P against the best factorial Q; the factorial-gap widget
+``views.imaging``           06         sigmoid and odds rule; Eq. (11) against the exact E_Q[p]; the imaging explorer
+``views.shifter``           07         shifter weights (Fig. 4), F curves, top units by shift direction
+``views.wakesleep``         08, 09     wake-sleep curves, KL landscapes, the bars: fields, patterns, KL curves
+``views.figures``           --         ``python -m hmlib.views.figures DIR`` writes every figure of README
+==========================  =========  ===============================================================
+
+The views import the maths modules of ``hmlib``, never the reverse, and no view imports another
+topic's module: each imports only the shared private modules ``_common`` (figure size and style,
+colours, PNG conversion, argument checks) and ``_controls`` (sliders, value boxes, the widget box).
+Importing this package imports none of them, so ``from hmlib.views import networks`` loads
+matplotlib but not ipywidgets.
+"""
