@@ -23,16 +23,11 @@ from hmlib.data import bars, bars_distribution
 from hmlib.evaluation import kl_data_model_bits
 from hmlib.wakesleep import WakeSleepSettings, paper_initialisation, train, train_with_pilots
 
-# The paper's settings (notes section 4) except the batch size: minibatches of 50 examples, each
-# applying the sum of its examples' delta rules at the paper's per-example rates (0.2 / 0.001),
-# make 2 x 10^6 examples fit the 30 s budget; online learning (batch 1) takes minutes in numpy.
-SETTINGS = WakeSleepSettings(
-    examples=2_000_000,
-    batch_size=50,
-    lr_visible=0.2,
-    lr_hidden=0.001,
-    positive_visible_weights=True,
-)
+# The paper's recipe (WakeSleepSettings.bars_paper: 2 x 10^6 examples, rates 0.2 / 0.001, weights
+# to the input kept >= 0) except the batch size: minibatches of 50 examples, each applying the sum
+# of its examples' delta rules at the paper's per-example rates, make 2 x 10^6 examples fit the
+# 30 s budget; online learning (batch 1) takes minutes in numpy.
+SETTINGS = WakeSleepSettings.bars_paper(batch_size=50)
 CURVE_POINTS = 40  # exact KL evaluations along each run, for notebook 09's curve
 
 
@@ -88,7 +83,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error(f"--seeds is {args.seeds}; expected a positive integer")
-    settings = WakeSleepSettings(**{**asdict(SETTINGS), "examples": args.examples, "batch_size": args.batch_size})
+    settings = WakeSleepSettings.bars_paper(**{**asdict(SETTINGS), "examples": args.examples, "batch_size": args.batch_size})
 
     runs, curves = [], []
     for seed in range(args.seeds):

@@ -2,15 +2,17 @@
 
 Maths modules (no plotting; none of them imports matplotlib or ipywidgets): ``model``
 (HelmholtzMachine), ``imaging``, ``exact``, ``data``, ``evaluation``, ``meanfield``,
-``meanfield_fit``, ``wakesleep``, ``recognition_fit``. Plots and widgets live in their own modules
-on top of them and are imported explicitly (``from hmlib import plots``).
+``meanfield_fit``, ``wakesleep``, ``recognition_fit``, ``baselines``; ``import hmlib`` makes each
+reachable (``hmlib.wakesleep.fit``). Plots, widgets and progress bars live in ``hmlib.views``, one
+module per topic on top of them, imported explicitly (``from hmlib.views import digits``).
 """
 
-from hmlib import data, evaluation, exact, imaging, meanfield, meanfield_fit, model, recognition_fit, wakesleep
+from hmlib import baselines, data, evaluation, exact, imaging, meanfield, meanfield_fit, model, recognition_fit, wakesleep
 from hmlib.model import HelmholtzMachine
 
 __all__ = [
     "HelmholtzMachine",
+    "baselines",
     "data",
     "evaluation",
     "exact",

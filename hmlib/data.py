@@ -8,18 +8,36 @@
   horizontal; each of the 4 bars of that orientation is on independently with probability
   ``p_bar``; a pixel is the OR of the bars through it.
 
-Patterns are flat float arrays of 0s and 1s, shape (n, 32) and (n, 16); ``to_images`` reshapes
-them for plots. Notebooks 07 and 09 use them.
+- Handwritten digits (Hinton et al. 1995; Frey, Hinton & Dayan 1996): scikit-learn's 8x8 digits,
+  binarised and split per class into training, validation and test digits (:func:`digits`).
+
+Patterns are flat float arrays of 0s and 1s, shape (n, 32), (n, 16) and (n, 64); ``to_images``
+reshapes them for plots. Notebooks 07, 09 and 10 use them.
 """
 
 import itertools
+from dataclasses import dataclass
 
 import numpy as np
 
-from hmlib._checks import as_array, as_count, as_data, as_distribution, as_probability, as_rng, check_bytes, describe
+from hmlib._checks import (
+    as_array,
+    as_count,
+    as_data,
+    as_distribution,
+    as_int,
+    as_probability,
+    as_rng,
+    check_bytes,
+    describe,
+)
 
 SHIFTER_SHAPE = (4, 8)
 BARS_SHAPE = (4, 4)
+DIGITS_SHAPE = (8, 8)
+DIGITS_THRESHOLD = 7  # a pixel is on when its grey level (0..16) is above 7, i.e. 8 or more
+DIGITS_TEST_EVERY = 3  # in each class, every third digit is a test digit (1/3) ...
+DIGITS_VALIDATION_EVERY = 4  # ... and every fourth of the others a validation digit (1/6); the rest train (1/2)
 _SHIFTER_P_ON = 0.2
 
 
@@ -167,3 +185,75 @@ def to_images(patterns, shape):
     if patterns.ndim != 2 or patterns.shape[1] != rows * cols:
         raise ValueError(f"patterns have shape {patterns.shape}; expected (n, {rows * cols}) for images of shape {shape}")
     return patterns.reshape(-1, rows, cols)
+
+
+# ---------------------------------------------------------------------- handwritten digits
+@dataclass(frozen=True)
+class DigitsSplit:
+    """The binary 8x8 digits, split per class; returned by :func:`digits`.
+
+    Every ``x_*`` is a float array of 0s and 1s, shape (n, 64), rows in the order of scikit-learn's
+    data set within each class, classes 0 to 9 in turn; every ``y_*`` holds the class (0..9) of
+    each row, shape (n,). Reshape digits with ``to_images(x, DIGITS_SHAPE)``.
+    """
+
+    x_train: np.ndarray  # (about 900, 64): for fitting
+    y_train: np.ndarray
+    x_valid: np.ndarray  # (about 300, 64): for choices (rates, components, when to stop), never for fitting
+    y_valid: np.ndarray
+    x_test: np.ndarray  # (about 600, 64): only for the final scores
+    y_test: np.ndarray
+    threshold: int  # a pixel is on when its grey level is above this
+
+    def of_class(self, part, digit):
+        """The rows of ``part`` (``"train"``, ``"valid"`` or ``"test"``) whose class is ``digit``, shape (n, 64)."""
+        if part not in ("train", "valid", "test"):
+            raise ValueError(f"part is {describe(part)}; expected 'train', 'valid' or 'test'")
+        digit = as_int(digit, "digit", low=0, high=9)
+        x, y = getattr(self, f"x_{part}"), getattr(self, f"y_{part}")
+        return x[y == digit]
+
+
+def digits(threshold=DIGITS_THRESHOLD):
+    """scikit-learn's 8x8 handwritten digits (1797 images, grey levels 0..16), binarised and split.
+
+    A pixel is on (1) when its grey level is above ``threshold``. Each class is split
+    deterministically, in the order the data set lists it: digit k of its class (k = 0, 1, ...) is a
+    test digit when ``k % 3 == 2`` (1/3 of the class); of the remaining digits, every fourth
+    (the 4th, 8th, ...) is a validation digit (1/6 of the class); the rest are training digits
+    (1/2, about 90 per class). The data ship with scikit-learn; nothing is downloaded.
+
+    Hinton, Dayan, Frey & Neal (1995) and Frey, Hinton & Dayan (1996) trained on about 700 digits
+    per class of a different, larger data set, so compare models on this split, not with the
+    papers' absolute bits.
+
+    Parameters
+    ----------
+    threshold : int from 0 to 15.
+
+    Returns
+    -------
+    DigitsSplit
+    """
+    threshold = as_int(threshold, "threshold", low=0, high=15)
+    from sklearn.datasets import load_digits  # imported here: only the digits need scikit-learn
+
+    data = load_digits()
+    x = (data.data > threshold).astype(float)  # (1797, 64)
+    y = data.target.astype(int)  # (1797,)
+    parts = {"train": [], "valid": [], "test": []}
+    for digit in range(10):
+        rows = np.flatnonzero(y == digit)  # this class, in the data set's order
+        k = np.arange(len(rows))
+        parts["test"].append(rows[k % DIGITS_TEST_EVERY == DIGITS_TEST_EVERY - 1])
+        rest = rows[k % DIGITS_TEST_EVERY != DIGITS_TEST_EVERY - 1]
+        j = np.arange(len(rest))
+        parts["valid"].append(rest[j % DIGITS_VALIDATION_EVERY == DIGITS_VALIDATION_EVERY - 1])
+        parts["train"].append(rest[j % DIGITS_VALIDATION_EVERY != DIGITS_VALIDATION_EVERY - 1])
+    index = {part: np.concatenate(chunks) for part, chunks in parts.items()}
+    return DigitsSplit(
+        x_train=x[index["train"]], y_train=y[index["train"]],
+        x_valid=x[index["valid"]], y_valid=y[index["valid"]],
+        x_test=x[index["test"]], y_test=y[index["test"]],
+        threshold=threshold,
+    )

@@ -3,6 +3,9 @@
 - :func:`kl_data_model_bits`: the asymmetric divergence KL[p_data || p_model] in bits, for a
   data distribution known exactly (bars, shifter); the paper's bars figure is 0.10 bits
   (notes section 4, notebook 09).
+- :func:`log_evidence`: the average log p(x) of a data set in bits or nats, with its standard
+  error: exact by enumeration for machines of at most ``EXACT_HIDDEN`` hidden units, else by
+  importance sampling in bounded memory. The one call for any machine (notebook 10).
 - :func:`exact_nll`: the average code length -log p(x) of a data set, exact by enumeration.
 - :func:`importance_log_evidence`: an importance-sampling estimate of log p(x) = log Z (Eq. (6))
   with the recognition model Q as proposal, and its standard error, for machines too large to
@@ -25,6 +28,10 @@ from hmlib._checks import as_array, as_choice, as_count, as_data, as_machine, as
 _UNITS = {"bits": np.log(2.0), "nats": 1.0}
 _CHUNK_ELEMENTS = 2**21  # floats per working array in a chunk of importance_log_evidence (16 MB)
 MIN_ESS = 5.0  # fewer effective samples than this: the spread of the weights is no error bar
+# log_evidence enumerates machines with at most this many hidden units: 2^20 configurations cost
+# about as much as 1000 importance samples per pattern, with no error at all.
+EXACT_HIDDEN = 20
+METHODS = ("auto", "exact", "importance")
 _HASH_SEED = 20240601  # fixed: the configuration hashes must not consume the caller's random stream
 
 
@@ -93,6 +100,60 @@ def exact_nll(hm, x, unit="bits"):
     per_nat = _check_unit(unit)
     x = as_data(x, hm.sizes[0])
     return float(-exact.log_evidence(hm, x).mean() / per_nat)
+
+
+def log_evidence(hm, x, unit="bits", n_samples=1000, seed=None, method="auto", per_row=False):
+    """The average log-likelihood (1/n) sum_i log p(x_i) of the rows of x, and its standard error.
+
+    log p(x) = log Z of Eq. (6). ``method="auto"`` enumerates every hidden configuration
+    (:func:`hmlib.exact.log_evidence`: no error, standard error 0) when the machine has at most
+    ``EXACT_HIDDEN`` hidden units, and otherwise estimates it by importance sampling with the
+    recognition model as proposal (:func:`importance_log_evidence`, ``n_samples`` draws per
+    row; biased low for small K). The rows are sampled a block at a time, so the memory used
+    stays below about 100 MB whatever ``n_samples`` and the number of rows.
+
+    The standard error is the Monte Carlo error of the estimate for *these* rows,
+    sqrt(sum_i se_i^2) / n; it is not the spread you would see on new data. For comparing models
+    on a test set, ask for ``per_row=True`` and use the spread of the rows (notebook 10).
+
+    Parameters
+    ----------
+    hm : HelmholtzMachine.
+    x : array_like, shape (n, n_1), binary.
+    unit : ``"bits"`` (log base 2) or ``"nats"``.
+    n_samples : int K >= 2, importance samples per row (unused when exact).
+    seed : None, int or np.random.Generator (unused when exact).
+    method : ``"auto"``, ``"exact"`` (at most ``hmlib.exact.MAX_HIDDEN`` hidden units) or ``"importance"``.
+    per_row : bool; True returns one value and one standard error per row instead of the averages.
+
+    Returns
+    -------
+    mean : float, the average log p(x) (<= 0) in ``unit``; or ndarray, shape (n,), with ``per_row``.
+    stderr : float, its standard error (0.0 when exact); or ndarray, shape (n,), with ``per_row``.
+    """
+    hm = as_machine(hm)
+    per_nat = _check_unit(unit)
+    x = as_data(x, hm.sizes[0])
+    K = as_count(n_samples, "n_samples")
+    if K < 2:
+        raise ValueError(f"n_samples is {K}; expected at least 2 (a standard error needs two samples)")
+    rng = as_rng(seed)
+    method = as_choice(method, "method", METHODS)
+    if not isinstance(per_row, (bool, np.bool_)):
+        raise TypeError(f"per_row is {per_row!r}; expected True or False")
+    if method == "exact" or (method == "auto" and hm.n_hidden <= EXACT_HIDDEN):
+        log_p = exact.log_evidence(hm, x)  # (n,), nats
+        stderr = np.zeros(len(x))
+    else:
+        block = max(1, _CHUNK_ELEMENTS // K)  # rows per call: K x block log-weights, at most 16 MB
+        log_p, stderr = np.empty(len(x)), np.empty(len(x))
+        for first in range(0, len(x), block):
+            rows = slice(first, first + block)
+            log_p[rows], stderr[rows] = importance_log_evidence(hm, x[rows], n_samples=K, seed=rng)
+    log_p, stderr = log_p / per_nat, stderr / per_nat
+    if per_row:
+        return log_p, stderr
+    return float(log_p.mean()), float(np.sqrt(np.sum(stderr**2)) / len(x))
 
 
 @dataclass(frozen=True)

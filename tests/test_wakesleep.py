@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from hmlib import evaluation, exact
+from hmlib import evaluation, exact, meanfield_fit, wakesleep
 from hmlib.model import HelmholtzMachine
 from hmlib.wakesleep import (
     WakeSleepSettings,
@@ -354,3 +354,127 @@ def test_figures_draw_from_the_saved_bars_runs():
         assert isinstance(make(), Figure), name
     with pytest.raises(ValueError, match="16-n-1"):
         wakesleep_plots.generative_fields(paper_initialisation((4, 2, 1)))
+
+
+# ---------------------------------------------------------------------- issue 14: data of your own
+def _clusters(n, seed, width=6):
+    """Two prototypes (all on, all off) with 10% pixel noise: data a 6-2-1 machine can learn."""
+    rng = np.random.default_rng(seed)
+    on = rng.random(n) < 0.5
+    return np.where(on[:, None], rng.random((n, width)) < 0.9, rng.random((n, width)) < 0.1).astype(float)
+
+
+def test_bars_paper_settings_are_the_papers_recipe():
+    paper = WakeSleepSettings.bars_paper()
+    # Hinton, Dayan, Frey & Neal (1995): 2 x 10^6 examples online, rates 0.2 / 0.001, weights to the input >= 0
+    assert (paper.examples, paper.batch_size, paper.lr_visible, paper.lr_hidden) == (2_000_000, 1, 0.2, 0.001)
+    assert paper.positive_visible_weights and paper.patience is None
+    assert paper.layer_rates(3) == (0.2, 0.001)
+    fifty = WakeSleepSettings.bars_paper(batch_size=50)
+    assert fifty.batch_size == 50 and fifty.lr_hidden == 0.001
+    with pytest.raises(TypeError, match="lr_hiden"):
+        WakeSleepSettings.bars_paper(lr_hiden=0.1)
+
+
+def test_the_defaults_learn_real_digits_where_the_bars_recipe_does_not():
+    # regression (issue 14, friction 3): the old defaults (the bars recipe) coded test digits in
+    # more bits than independent pixels; the new defaults beat them clearly
+    from hmlib.baselines import base_rates
+    from hmlib.data import digits
+
+    data = digits()
+    x, x_valid, x_test = (data.of_class(part, 3) for part in ("train", "valid", "test"))
+    base = base_rates(x).bits(x_test).mean()
+    machine, _ = wakesleep.fit(x, sizes=(64, 16, 16, 4), seed=0, validation=x_valid)
+    assert -evaluation.log_evidence(machine, x_test, n_samples=100, seed=0)[0] < base - 3.0
+    paper = WakeSleepSettings.bars_paper(examples=50_000, batch_size=10)
+    machine, _ = wakesleep.fit(x, sizes=(64, 16, 16, 4), seed=0, settings=paper)
+    assert -evaluation.log_evidence(machine, x_test, n_samples=100, seed=0)[0] > base
+
+
+def test_fit_learns_two_clusters_near_their_entropy():
+    from hmlib.baselines import base_rates
+
+    x, x_valid, x_test = _clusters(200, 0), _clusters(60, 1), _clusters(200, 2)
+    machine, _ = wakesleep.fit(x, sizes=(6, 2, 1), seed=0, validation=x_valid)
+    machine_bits = -evaluation.log_evidence(machine, x_test)[0]  # exact: 3 hidden units
+    # the data's own code length, by hand: p(x) = 1/2 prod 0.9^on 0.1^off + 1/2 prod 0.1^on 0.9^off
+    k = x_test.sum(axis=1)
+    true_bits = -np.log2(0.5 * 0.9**k * 0.1 ** (6 - k) + 0.5 * 0.1**k * 0.9 ** (6 - k)).mean()
+    assert machine_bits < base_rates(x).bits(x_test).mean() - 1.0
+    assert machine_bits < true_bits + 0.3
+
+
+def test_visible_log_odds_and_initial_machine_by_hand():
+    x = np.array([[1, 0], [1, 0], [0, 0]], float)
+    # pixel 1: 2 on, 1 off -> log(3/2); pixel 2: 0 on, 3 off -> log(1/4)
+    np.testing.assert_allclose(wakesleep.visible_log_odds(x), [math.log(3 / 2), math.log(1 / 4)])
+    hm = wakesleep.initial_machine((2, 3, 1), x, seed=0)
+    np.testing.assert_allclose(hm.theta_bias[0], [math.log(3 / 2), math.log(1 / 4)])
+    assert hm.sizes == (2, 3, 1) and not hm.theta_bias[1].any() and not hm.phi_bias[0].any()
+    assert 0 < np.abs(hm.theta[0]).max() < 0.1, "small random weights"
+    assert not wakesleep.initial_machine((2, 3), seed=0).theta_bias[0].any()
+    with pytest.raises(ValueError, match="x has 2 columns"):
+        wakesleep.initial_machine((3, 2), x)
+    with pytest.raises(ValueError, match="x contains the value 0.5"):
+        wakesleep.visible_log_odds([[0.5, 1.0]])
+
+
+def test_validation_keeps_the_best_machine_and_stops_early():
+    x, x_valid = _clusters(40, 3), _clusters(30, 4)
+    settings = WakeSleepSettings(examples=50_000, validate_every=1_000, patience=3, lr_visible=0.3, lr_hidden=0.3)
+    machine, history = wakesleep.fit(x, sizes=(6, 2, 1), seed=1, settings=settings, validation=x_valid)
+    bits = history.validation_bits
+    best = int(np.argmin(bits))
+    assert history.stopped_early and history.examples[-1] < 50_000
+    assert len(bits) - 1 - best == 3, "it stops after 3 scores without a new best"
+    assert history.best_examples == history.validation_examples[best]
+    assert history.validation_examples == [1000 * i for i in range(len(bits))]
+    # the machine returned is the best one: its exact validation score is the best score
+    assert -evaluation.log_evidence(machine, x_valid)[0] == pytest.approx(bits[best], abs=1e-12)
+    without, plain = wakesleep.fit(x, sizes=(6, 2, 1), seed=1, settings=settings)
+    assert plain.validation_bits == [] and plain.examples[-1] == 50_000 and not plain.stopped_early
+
+
+def test_progress_reports_the_validation_score_and_the_final_report():
+    seen = []
+    settings = WakeSleepSettings(examples=2_000, validate_every=500)
+    wakesleep.fit(_clusters(20, 5), sizes=(6, 2), seed=0, settings=settings, validation=_clusters(10, 6),
+                  callback=lambda p: seen.append((p.examples, p.validation_bits, p.final)), report_every=500)
+    assert [s[0] for s in seen] == [0, 500, 1000, 1500, 2000]
+    assert all(s[1] is not None for s in seen)
+    assert [s[2] for s in seen] == [False, False, False, False, True]
+
+
+def test_fit_reads_like_meanfield_fit_and_train_like_train():
+    x = _clusters(30, 7)
+    settings = WakeSleepSettings(examples=500)
+    a, _ = wakesleep.fit(x, sizes=(6, 2), seed=4, settings=settings)
+    rng = np.random.default_rng(4)  # fit = initial_machine from the seed's generator, then train with it
+    b, _ = train(wakesleep.initial_machine((6, 2), x, seed=rng), x, settings, seed=rng)
+    np.testing.assert_array_equal(a.theta[0], b.theta[0])
+    start = HelmholtzMachine.random((6, 2), seed=0)
+    c, _ = wakesleep.fit(x, start, seed=4, settings=settings)
+    d, _ = train(start, x, settings, seed=4)
+    np.testing.assert_array_equal(c.phi[0], d.phi[0])
+    # the mean-field side: meanfield_fit.train(hm, x, settings) is meanfield_fit.fit(x, hm, settings=settings)
+    fit_settings = meanfield_fit.FitSettings(max_iter=5)
+    e, _ = meanfield_fit.train(start, x, fit_settings, rule="sigmoid")
+    f, _ = meanfield_fit.fit(x, start, rule="sigmoid", settings=fit_settings)
+    np.testing.assert_array_equal(e.theta[0], f.theta[0])
+
+
+def test_fit_and_validation_refuse_bad_arguments():
+    x = _clusters(10, 8)
+    with pytest.raises(ValueError, match="sizes is None and machine is None"):
+        wakesleep.fit(x)
+    with pytest.raises(ValueError, match="sizes is"):
+        wakesleep.fit(x, HelmholtzMachine.random((6, 2), seed=0), sizes=(6, 3))
+    with pytest.raises(ValueError, match="validation has 5 columns"):
+        wakesleep.fit(x, sizes=(6, 2), settings=WakeSleepSettings(examples=10), validation=np.zeros((3, 5)))
+    with pytest.raises(ValueError, match="patience"):
+        wakesleep.fit(x, sizes=(6, 2), settings=WakeSleepSettings(examples=10, patience=0))
+    with pytest.raises(TypeError, match="validate_every"):
+        wakesleep.fit(x, sizes=(6, 2), settings=WakeSleepSettings(examples=10, validate_every=2.5))
+    with pytest.raises(TypeError, match="hm is a str"):
+        meanfield_fit.train("machine", x)

@@ -1,0 +1,143 @@
+"""Notebook 10: handwritten digits. Grids of 8x8 binary digits (data and fantasies), the table of
+code lengths as bars with their error bars, and the validation curves of wake-sleep with early
+stopping (Hinton, Dayan, Frey & Neal 1995; Frey, Hinton & Dayan 1996).
+
+Every function returns a ``matplotlib.figure.Figure`` built without ``pyplot``. The numbers come
+from ``hmlib.baselines``, ``hmlib.wakesleep`` and ``hmlib.evaluation``, or from the runs saved by
+``python benchmarks/digits.py --json --save benchmarks/results/digits`` (:func:`load_digits_runs`).
+"""
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from hmlib._checks import as_count, as_data, describe
+from hmlib.data import DIGITS_SHAPE
+from hmlib.model import HelmholtzMachine
+from hmlib.views._common import (
+    BLUE,
+    FIGURE_WIDTH,
+    MAX_PATTERNS_SHOWN,
+    VERMILLION,
+    as_text,
+    check_figure_size,
+    new_figure,
+    styled,
+)
+
+RESULTS = Path(__file__).resolve().parent.parent.parent / "benchmarks" / "results" / "digits"
+HM_COLOUR = VERMILLION  # the Helmholtz machines' rows and curves
+OTHER_COLOUR = BLUE  # every other model
+
+
+def load_digits_runs(directory=RESULTS):
+    """The saved digits runs: ``(meta, machines)``.
+
+    meta : dict from ``runs.json`` (keys ``command``, ``rows``, ``test_bits_per_digit``, ``curves``, ...).
+    machines : dict with keys 0..9 (the per-digit wake-sleep machines), ``"all"`` (one machine
+        for all digits) and ``("meanfield", c)`` (the mean-field machines), each a HelmholtzMachine.
+
+    directory : str or path of a folder written by ``benchmarks/digits.py --save``.
+    """
+    if not isinstance(directory, (str, os.PathLike)):
+        raise TypeError(f"directory is {describe(directory)}; expected a folder name (str or Path)")
+    directory = Path(directory)
+    runs_file = directory / "runs.json"
+    if not runs_file.is_file():
+        raise ValueError(f"directory is {str(directory)!r}, which has no runs.json; expected a folder written by "
+                         f"benchmarks/digits.py --save")
+    try:
+        meta = json.loads(runs_file.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{runs_file} is not valid JSON ({error}); expected the file written by "
+                         f"benchmarks/digits.py --save") from None
+    if not isinstance(meta, Mapping) or not isinstance(meta.get("rows"), list):
+        raise ValueError(f"{runs_file} has no list 'rows'; expected the file written by benchmarks/digits.py --save")
+    machines = {"all": HelmholtzMachine.load(directory / "all-digits.npz")}
+    for c in range(10):
+        machines[c] = HelmholtzMachine.load(directory / f"digit-{c}.npz")
+        machines["meanfield", c] = HelmholtzMachine.load(directory / f"meanfield-{c}.npz")
+    return meta, machines
+
+
+@styled
+def digit_grid(patterns, title, n_cols=10):
+    """8x8 digits in a grid (black on, white off; grey between for probabilities).
+
+    patterns : (n, 64), values in [0, 1], 1 <= n <= MAX_PATTERNS_SHOWN; title : str;
+    n_cols : digits per row, an int >= 1.
+    """
+    patterns = as_data(patterns, DIGITS_SHAPE[0] * DIGITS_SHAPE[1], "patterns", binary=False)
+    if len(patterns) > MAX_PATTERNS_SHOWN:
+        raise ValueError(f"patterns has {len(patterns)} rows; expected at most {MAX_PATTERNS_SHOWN}")
+    as_text(title, "title")
+    n_cols = as_count(n_cols, "n_cols")
+    cols = min(n_cols, len(patterns))
+    n_rows = -(-len(patterns) // cols)
+    cell = min(FIGURE_WIDTH / cols, 1.2)  # inches per digit
+    width, height = cell * cols, cell * n_rows + 0.5
+    check_figure_size(width, height, f"n_cols = {n_cols} with {len(patterns)} patterns")
+    fig = new_figure(height, width)
+    axes = fig.subplots(n_rows, cols, squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        if i < len(patterns):
+            ax.imshow(patterns[i].reshape(DIGITS_SHAPE), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        else:
+            ax.axis("off")
+    fig.suptitle(title if "black" in title else f"{title} (black = on)")
+    return fig
+
+
+@styled
+def code_lengths(rows):
+    """The table as horizontal bars: test bits per digit of every model, with two standard errors.
+
+    rows : list of dicts with ``"model"``, ``"test_bits"`` and ``"stderr_bits"`` (None: no error
+    bar), as in ``runs.json``; the Helmholtz machines' rows (wake-sleep and mean field) are drawn in HM_COLOUR.
+    """
+    if not isinstance(rows, list) or not rows:
+        raise TypeError(f"rows is {describe(rows)}; expected a non-empty list of table rows (dicts)")
+    names = [as_text(row["model"], "model") for row in rows]
+    bits = np.array([float(row["test_bits"]) for row in rows])
+    errors = np.array([2 * float(row["stderr_bits"]) if row["stderr_bits"] is not None else 0.0 for row in rows])
+    fig = new_figure(0.45 * len(rows) + 1.2)
+    ax = fig.add_subplot()
+    colours = [HM_COLOUR if name.startswith("wake-sleep") or name == "mean field" else OTHER_COLOUR for name in names]
+    y = np.arange(len(rows))[::-1]
+    ax.barh(y, bits, xerr=errors, color=colours, capsize=3)
+    for yi, b, e in zip(y, bits, errors):
+        ax.text(b + e + 0.5, yi, f"{b:.1f}", va="center")
+    ax.set_yticks(y, names)
+    ax.set_xlabel("bits per test digit (bars: ± 2 standard errors)")
+    ax.set_xlim(0, bits.max() * 1.15)
+    ax.set_title("test code length per digit (red: Helmholtz machines; fewer bits is better)")
+    return fig
+
+
+@styled
+def validation_curves(curves):
+    """Validation bits against examples seen, one line per digit, the best point of each marked.
+
+    curves : list of dicts with ``"digit"``, ``"examples"``, ``"validation_bits"`` and
+    ``"best_examples"``, as in ``runs.json``.
+    """
+    if not isinstance(curves, list) or not curves:
+        raise TypeError(f"curves is {describe(curves)}; expected a non-empty list of curves (dicts)")
+    fig = new_figure(4.2)
+    ax = fig.add_subplot()
+    for curve in curves:
+        examples = np.asarray(curve["examples"], float) / 1000
+        bits = np.asarray(curve["validation_bits"], float)
+        line, = ax.plot(examples, bits, lw=1.2)
+        best = int(np.argmin(bits))
+        ax.plot(examples[best], bits[best], "o", color=line.get_color(), ms=5)
+        ax.text(examples[-1] + 1, bits[-1], str(curve["digit"]), va="center", color=line.get_color())
+    ax.set_xlabel("training examples seen (thousands)")
+    ax.set_ylabel("validation bits per digit")
+    ax.set_title("wake-sleep per digit: the score on held-out digits (dots: the machines kept)")
+    return fig
