@@ -1,0 +1,91 @@
+"""Notebook 11: the importance-weighted bound and reweighted wake-sleep.
+
+- ``bound_figure``: L_1 = -F <= L_2 <= ... against the constant log Z (the picture of notebook 04,
+  continued), beside the bias of the K-sample theta update against K.
+- ``bars_kl_figure``: the final KL[p_data || p_model] of every seed, one column per method.
+
+The computing is in ``hmlib.iwae`` and ``hmlib.rws``; this module only draws.
+"""
+
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from hmlib.views._common import (
+    CYCLE,
+    FIGURE_WIDTH,
+    LOG_Z_COLOUR,
+    NEG_F_COLOUR,
+    as_inches,
+    as_list,
+    as_mapping,
+    as_value,
+    as_vector,
+    check_same_length,
+    minus,
+    new_figure,
+    plain_log_ticks,
+    styled,
+)
+
+PAPER_KL = 0.10  # bits: Hinton, Dayan, Frey & Neal (1995) on the bars
+
+
+@styled
+def bound_figure(ks, bounds, log_z, biases, width=FIGURE_WIDTH, height=3.8):
+    """Left: L_K against K (dots and line), -F = L_1 marked, log Z dashed; right: the gradient bias.
+
+    ks : sequence of K values (>= 1), increasing; bounds : L_K for each (nats, <= log Z);
+    log_z : float, log p(x); biases : || E[K-sample theta update] - d log p(x)/d theta || for each K.
+    """
+    ks = as_vector(ks, "ks", low=1)
+    bounds = as_vector(bounds, "bounds")
+    biases = as_vector(biases, "biases", low=0.0)
+    check_same_length([ks, bounds, biases], ["ks", "bounds", "biases"])
+    log_z = as_value(log_z, "log_z")
+    fig = new_figure(as_inches(height, "height"), as_inches(width, "width"))
+    ax_bound, ax_bias = fig.subplots(1, 2)
+    ax_bound.axhline(log_z, color=LOG_Z_COLOUR, linestyle="--", label=minus(f"log Z = {log_z:.3f}"))
+    ax_bound.plot(ks, bounds, "o-", color=NEG_F_COLOUR, label="$L_K$")
+    ax_bound.annotate(minus(f"L₁ = −F = {bounds[0]:.3f}"), (ks[0], bounds[0]), xytext=(10, 0),
+                      textcoords="offset points", va="center", ha="left")
+    low, high = min(bounds.min(), log_z), max(bounds.max(), log_z)
+    ax_bound.set_ylim(low - 0.08 * (high - low + 1e-12), high + 0.12 * (high - low + 1e-12))
+    ax_bound.set_xlabel("K, samples from Q")
+    ax_bound.set_ylabel("nats")
+    ax_bound.set_title("the bound tightens towards log Z")
+    ax_bound.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax_bound.legend(loc="lower right")
+    ax_bias.plot(ks, biases, "o-", color=CYCLE[0])
+    ax_bias.set_xlabel("K, samples from Q")
+    ax_bias.set_ylabel("‖bias of the θ update‖")
+    ax_bias.set_title("self-normalised weights: bias against K")
+    ax_bias.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax_bias.set_ylim(0, None)
+    return fig
+
+
+@styled
+def bars_kl_figure(runs, methods, width=FIGURE_WIDTH, height=3.6):
+    """The final KL of every run, one column of dots per method, on a log scale; 0.10 bits dashed.
+
+    runs : list of dicts with keys ``"method"`` and ``"kl_bits"``; methods : the columns, in order.
+    """
+    runs = [as_mapping(r, f"runs[{i}]", ("method", "kl_bits")) for i, r in enumerate(as_list(runs, "runs"))]
+    methods = as_list(methods, "methods")
+    fig = new_figure(as_inches(height, "height"), as_inches(width, "width"))
+    ax = fig.subplots()
+    for column, method in enumerate(methods):
+        kls = as_vector([r["kl_bits"] for r in runs if r["method"] == method], f"the KLs of method {method!r}", low=1e-12)
+        offsets = np.linspace(-0.15, 0.15, len(kls)) if len(kls) > 1 else np.zeros(1)
+        ax.plot(column + offsets, kls, "o", color=CYCLE[column % len(CYCLE)], alpha=0.8)
+        ax.plot([column - 0.25, column + 0.25], [np.median(kls)] * 2, color="black", linewidth=2)
+    ax.axhline(PAPER_KL, color=LOG_Z_COLOUR, linestyle="--")
+    ax.annotate("the 1995 paper: 0.10 bits", (0.5, PAPER_KL), xycoords=("axes fraction", "data"),
+                xytext=(0, 3), textcoords="offset points", ha="center", va="bottom")
+    ax.set_yscale("log")
+    plain_log_ticks(ax.yaxis)
+    ax.set_xticks(range(len(methods)), methods)
+    ax.set_xlim(-0.6, len(methods) - 0.4)
+    ax.set_ylabel("KL[p_data‖p_model], bits")
+    ax.set_title("bars: final KL of every seed (bar = median)")
+    return fig
