@@ -5,11 +5,14 @@
 command, waits until the kernel is idle and no cell shows ``[*]``, and then reads the page:
 error outputs, widgets that failed to render, widget cells without controls, figures stretched
 beyond their pixel size, cut-off slider descriptions, errors the kernel sent from widget callbacks
-and errors in the browser console.
+and errors in the browser console. It also measures the widgets for a projector (track widths,
+value boxes, figure widths; `projector_problems`), times a key press end to end, and drives the
+slideshow of jupyterlab-slideshow (its "deck").
 
 Widgets follow the contract of the briefing: the outer box has CSS class ``hm-widget``, its
 numbers are in an ``hm-readout`` HTML widget, its figure is an ``hm-figure`` image, its controls
-are ipywidgets sliders/dropdowns with ``continuous_update=False``.
+are ipywidgets sliders/dropdowns with ``continuous_update=False``; a slider with more than 20
+positions has an editable ``hm-value`` box beside it.
 """
 
 import re
@@ -142,6 +145,102 @@ _REPORT = """([errorTexts, controlSelector]) => {
 def notebook_names():
     """The notebooks in notebooks/ now (at collection time), e.g. ['00_intro.ipynb', ...]."""
     return sorted(p.name for p in NOTEBOOK_DIR.glob("*.ipynb"))
+
+
+# -- projector checks: widths measured at a 1280x800 viewport ---------------------------------
+
+PROJECTOR_VIEWPORT = {"width": 1280, "height": 800}
+MIN_TRACK_PIXELS = 250  # a slider track narrower than this is fiddly to set by mouse on a projector
+MAX_POSITIONS_WITHOUT_BOX = 20  # a slider with more positions needs an editable value box beside it
+MIN_FIGURE_FILL = 0.8  # a widget's figure fills at least this fraction of the notebook column
+
+# Per hm-widget of the open notebook: the width of the notebook column (of the cell that holds it,
+# prompt included) and of its output area; its sliders (track width, number of positions, whether
+# an editable hm-value box sits beside it), its visible labels (scroll and client width) and its
+# figures (shown and natural width).
+_MEASURE_WIDGETS = """() => {
+  const panel = window.__hmPanel;
+  return Array.from(panel.node.querySelectorAll('.hm-widget')).map((w) => ({
+    column: w.closest('.jp-Cell').getBoundingClientRect().width,
+    output: w.closest('.jp-OutputArea-output').getBoundingClientRect().width,
+    sliders: Array.from(w.querySelectorAll('.widget-slider')).map((s) => {
+      const target = s.querySelector('.noUi-target');
+      const options = target && target.noUiSlider ? target.noUiSlider.options : null;
+      const row = s.parentElement;
+      const box = row && row.classList.contains('widget-hbox')
+        ? row.querySelector(':scope > .hm-value input') : null;
+      return {
+        label: (s.querySelector('.widget-label') || {}).textContent || '',
+        track: target ? target.getBoundingClientRect().width : 0,
+        positions: options ? Math.round((options.range.max - options.range.min) / options.step) + 1 : null,
+        box: !!box && !box.disabled && !box.readOnly && box.getBoundingClientRect().width > 0,
+      };
+    }),
+    labels: Array.from(w.querySelectorAll('.widget-label')).filter((l) => l.offsetParent !== null
+      && l.textContent.trim()).map((l) => ({text: l.textContent, scroll: l.scrollWidth, client: l.clientWidth})),
+    figures: Array.from(w.querySelectorAll('img.hm-figure, .hm-figure img')).map((img) => ({
+      shown: img.getBoundingClientRect().width, natural: img.naturalWidth})),
+  }));
+}"""
+
+# Times one key press end to end, in the page's own clock: from the keydown event (captured on the
+# document before any widget sees it) to the first change of the widget's hm-readout text.
+_ARM_LATENCY = """(widgetIndex) => {
+  const w = window.__hmPanel.node.querySelectorAll('.hm-widget')[widgetIndex];
+  const readout = w.querySelector('.hm-readout');
+  const before = readout.innerText;
+  window.__hmLatency = null;
+  let start = null;
+  document.addEventListener('keydown', () => { start = performance.now(); }, {capture: true, once: true});
+  const observer = new MutationObserver(() => {
+    if (start !== null && readout.innerText !== before) {
+      window.__hmLatency = performance.now() - start;
+      observer.disconnect();
+    }
+  });
+  observer.observe(readout, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def projector_problems(measurements):
+    """Plain-language list of what fails the projector checks in `measurements` (from
+    LabPage.measure_widgets): narrow tracks, cut labels, sliders with many positions and no value
+    box, figures narrower than MIN_FIGURE_FILL of the column."""
+    found = []
+    for k, widget in enumerate(measurements):
+        for slider in widget["sliders"]:
+            name = f"hm-widget {k} slider {slider['label']!r}"
+            if slider["track"] < MIN_TRACK_PIXELS:
+                found.append(f"{name}: track {slider['track']:.0f} px, narrower than {MIN_TRACK_PIXELS} px")
+            if slider["positions"] is None:
+                found.append(f"{name}: its number of positions could not be read")
+            elif slider["positions"] > MAX_POSITIONS_WITHOUT_BOX and not slider["box"]:
+                found.append(f"{name}: {slider['positions']} positions and no editable value box beside it")
+        for label in widget["labels"]:
+            if label["scroll"] > label["client"]:
+                found.append(f"hm-widget {k}: the label {label['text']!r} is cut "
+                             f"(needs {label['scroll']} px, has {label['client']} px)")
+        if not widget["figures"]:
+            found.append(f"hm-widget {k}: no hm-figure")
+        for figure in widget["figures"]:
+            if figure["shown"] < MIN_FIGURE_FILL * widget["column"]:
+                found.append(f"hm-widget {k}: figure {figure['shown']:.0f} px wide, less than "
+                             f"{MIN_FIGURE_FILL:.0%} of the {widget['column']} px column")
+    return found
+
+
+# -- the slideshow (jupyterlab-slideshow's "deck") --------------------------------------------
+
+# Where the deck is: presenting or not, the active cell, the cells it shows now.
+_DECK_STATE = """() => {
+  const panel = window.__hmPanel;
+  const cells = panel.content.widgets;
+  return {
+    presenting: document.body.dataset.jpDeckMode === 'presenting',
+    active: panel.content.activeCellIndex,
+    visible: cells.map((c, i) => c.node.classList.contains('jp-deck-mod-visible') ? i : -1).filter((i) => i >= 0),
+  };
+}"""
 
 
 class LabPage:
@@ -349,3 +448,55 @@ class LabPage:
         self.wait_for_widgets()
         after, src_after = self.readout(widget), self.figure_src(widget)
         return before, after, src_before, src_after, key
+
+    # -- projector checks and latency --------------------------------------------------
+
+    def measure_widgets(self):
+        """What the projector checks need, per hm-widget of the open notebook (see _MEASURE_WIDGETS)."""
+        return self.page.evaluate(_MEASURE_WIDGETS)
+
+    def time_key(self, widget_index=0, slider_index=0, timeout=UPDATE_TIMEOUT):
+        """Press ArrowRight (ArrowLeft at the maximum) on a slider of hm-widget `widget_index` and
+        return the milliseconds from the keydown event to the changed hm-readout (None if it did not
+        change within `timeout` seconds)."""
+        widget = self.hm_widgets().nth(widget_index)
+        handle = self.sliders(widget).nth(slider_index)
+        handle.scroll_into_view_if_needed()
+        at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+        handle.focus()
+        self.page.evaluate(_ARM_LATENCY, widget_index)
+        handle.press("ArrowLeft" if at_max else "ArrowRight")
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+        try:
+            self.page.wait_for_function("() => window.__hmLatency !== null", timeout=timeout * 1000)
+        except PlaywrightTimeout:  # the readout never changed
+            return None
+        latency = self.page.evaluate("() => window.__hmLatency")
+        self.wait_for_widgets()
+        return latency
+
+    # -- the slideshow -------------------------------------------------------------------
+
+    def start_deck(self):
+        """Select the first cell, in command mode, and run the deck's "Start Deck" command."""
+        self.page.evaluate("""async () => {
+          const panel = window.__hmPanel;
+          panel.content.activeCellIndex = 0;
+          panel.content.mode = 'command';
+          panel.content.node.focus();
+          await window.jupyterapp.commands.execute('deck:start');
+        }""")
+        self.page.wait_for_function("() => document.body.dataset.jpDeckMode === 'presenting'",
+                                    timeout=UPDATE_TIMEOUT * 1000)
+        self.page.wait_for_timeout(500)
+        return self.deck_state()
+
+    def stop_deck(self):
+        """Run "Stop Deck" and wait until the lab has left presentation mode."""
+        self.page.evaluate("() => window.jupyterapp.commands.execute('deck:stop')")
+        self.page.wait_for_function("() => document.body.dataset.jpDeckMode !== 'presenting'",
+                                    timeout=UPDATE_TIMEOUT * 1000)
+
+    def deck_state(self):
+        """Presenting or not, the active cell and the cells the deck shows now."""
+        return self.page.evaluate(_DECK_STATE)

@@ -7,9 +7,16 @@ IntSlider, an ``hm-readout`` HTML and an ``hm-figure`` PNG image):
 - ``broken.ipynb``: the same widget with a callback that raises, a widget whose view name was
   renamed so the browser cannot build it, an hm-widget without controls, one whose figure is
   stretched and whose description is cut off, and a cell that raises.
+
+A third, ``projector.ipynb``, holds a widget built for a projector (a 530 px slider row with an
+editable value box, a 960 px figure) and a cramped one (a 100 px row, 41 positions and no value
+box, a 300 px figure); the projector checks of test_browser_layout.py pass the first and name
+every fault of the second.
 """
 
 import nbformat
+
+from jupyterlab_driver import PROJECTOR_VIEWPORT, projector_problems
 
 WIDGET_SOURCE = '''\
 import io
@@ -114,3 +121,54 @@ def test_broken_widgets_are_reported(lab):
     assert before == "n = 2, n squared = 4"
     assert (after, src_after) == (before, src_before)
     assert lab.kernel_messages() == ["comm_msg: RuntimeError: callback broken on purpose"]
+
+
+PROJECTOR_SOURCE = '''\
+import io
+import ipywidgets as widgets
+from matplotlib.figure import Figure
+
+
+def sized_widget(row_px, figure_inches, value_box):
+    """A 0..40 slider in a row `row_px` wide (with an editable value box if `value_box`), a readout,
+    and a figure `figure_inches` wide at 100 dpi."""
+    slider = widgets.IntSlider(value=20, min=0, max=40, description="training steps", continuous_update=False,
+                               readout=not value_box, style={"description_width": "150px"}, layout=widgets.Layout(width=f"{row_px}px"))
+    readout = widgets.HTML().add_class("hm-readout")
+    figure = widgets.Image(format="png").add_class("hm-figure")
+
+    def update(change=None):
+        readout.value = f"steps = {slider.value}"
+        fig = Figure(figsize=(figure_inches, 1.5), dpi=100)
+        fig.add_subplot().plot([0, slider.value])
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        figure.value = buffer.getvalue()
+
+    slider.observe(update, names="value")
+    update()
+    row = slider
+    if value_box:
+        box = widgets.BoundedIntText(value=20, min=0, max=40, layout=widgets.Layout(width="90px")).add_class("hm-value")
+        widgets.jslink((slider, "value"), (box, "value"))
+        row = widgets.HBox([slider, box])
+    return widgets.VBox([row, readout, figure], layout=widgets.Layout(align_items="flex-start")).add_class("hm-widget")
+'''
+
+
+def test_projector_checks_pass_a_roomy_widget_and_catch_a_cramped_one(lab):
+    lab.page.set_viewport_size(PROJECTOR_VIEWPORT)
+    path = _write(lab.server, "projector.ipynb", [
+        PROJECTOR_SOURCE,
+        "# NBVAL_IGNORE_OUTPUT\nsized_widget(row_px=440, figure_inches=9.6, value_box=True)",
+        "# NBVAL_IGNORE_OUTPUT\nsized_widget(row_px=200, figure_inches=3.0, value_box=False)",
+    ])
+    lab.open_notebook(path)
+    lab.run_all()
+    roomy, cramped = lab.measure_widgets()
+    assert projector_problems([roomy]) == []
+    problems = "\n".join(projector_problems([cramped]))
+    assert "slider 'training steps': track" in problems and "narrower than 250 px" in problems, problems
+    assert "41 positions and no editable value box beside it" in problems, problems
+    assert "figure 300 px wide, less than 80% of the" in problems, problems
+    assert lab.time_key(widget_index=1) is not None, "the cramped widget still answers the keyboard"
