@@ -25,8 +25,18 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from hmlib._checks import as_choice, as_count, as_instance, as_real, as_rng, check_bytes, describe
+from hmlib._checks import (
+    as_choice,
+    as_count,
+    as_data,
+    as_instance,
+    as_real,
+    as_rng,
+    check_bytes,
+    describe,
+)
 from hmlib.wakesleep import (
+    VALIDATIONS_PER_RUN,
     Progress,
     WakeSleepHistory,
     _as_sampler,
@@ -35,6 +45,7 @@ from hmlib.wakesleep import (
     _monitor_record,
     _sleep_direction,
     _snapshot,
+    _validation_bits,
 )
 
 MAX_K = 10_000  # importance samples per data vector; more is a typo (each costs a pass through Q)
@@ -58,6 +69,8 @@ class RWSSettings:
     lr_hidden: float = 0.001  # wake-sleep paper: 0.001 for every other weight
     q_update: str = "both"  # "wake", "sleep" or "both"; the paper's experiments use both
     positive_visible_weights: bool = True  # as wake-sleep on the bars: generative weights to the input >= 0
+    validate_every: int = None  # as WakeSleepSettings: examples between validation scores; None: ~50 per run
+    patience: int = 10  # as WakeSleepSettings: stop after this many scores without a new best; None: never
 
     def check(self):
         """Raise ``TypeError``/``ValueError`` if a setting is of the wrong kind or out of range; return self."""
@@ -69,6 +82,10 @@ class RWSSettings:
         as_choice(self.q_update, "q_update", Q_UPDATES)
         if not isinstance(self.positive_visible_weights, (bool, np.bool_)):
             raise TypeError(f"positive_visible_weights is {describe(self.positive_visible_weights)}; expected True or False")
+        if self.validate_every is not None:
+            as_count(self.validate_every, "validate_every (examples between validation scores)")
+        if self.patience is not None:
+            as_count(self.patience, "patience (validation scores without improvement)")
         return self
 
 
@@ -153,20 +170,27 @@ def _check_settings(settings):
     return as_instance(settings, RWSSettings, "settings").check()
 
 
-def train(hm, data, settings=None, seed=None, callback=None, monitor=None, report_every=None):
+def train(hm, data, settings=None, seed=None, callback=None, monitor=None, report_every=None, validation=None):
     """Train a sigmoid Helmholtz machine by reweighted wake-sleep; returns ``(machine, history)``.
 
     Parameters are those of :func:`hmlib.wakesleep.train`, with ``settings`` an
     :class:`RWSSettings` (None: its defaults). See the module docstring for one step.
 
+    With ``validation`` data (array_like, shape (n_valid, n_1), binary) the run scores them, keeps
+    the best machine and stops early exactly as :func:`hmlib.wakesleep.train` does, with
+    ``settings.validate_every`` and ``settings.patience``.
+
     Returns
     -------
-    machine : HelmholtzMachine, the trained copy (``hm`` is not modified).
-    history : hmlib.wakesleep.WakeSleepHistory, one entry per report.
+    machine : HelmholtzMachine, the trained copy (``hm`` is not modified; with ``validation``:
+        the best-scoring one).
+    history : hmlib.wakesleep.WakeSleepHistory, one entry per report (with ``validation`` also the
+        scores, the examples seen by the machine returned and whether the run stopped early).
     """
     _check_machine(hm)
     settings = _check_settings(settings)
     _check_callbacks(callback, monitor)
+    x_valid = None if validation is None else as_data(validation, hm.sizes[0], "validation")
     L = len(hm.sizes)
     B, K = settings.batch_size, settings.k
     check_bytes((B * K, 4 * sum(hm.sizes)), "the samples of one minibatch (batch_size x k rows)")
@@ -175,6 +199,10 @@ def train(hm, data, settings=None, seed=None, callback=None, monitor=None, repor
     rates = (settings.lr_visible,) + (settings.lr_hidden,) * (L - 2)  # one per layer of connections
     n_steps = -(-settings.examples // B)  # ceil
     report_steps = max(1, n_steps // 100) if report_every is None else max(1, -(-as_count(report_every, "report_every") // B))
+    if settings.validate_every is None:
+        validate_steps = max(1, n_steps // VALIDATIONS_PER_RUN)
+    else:
+        validate_steps = max(1, -(-settings.validate_every // B))
     theta = [a.copy() for a in hm.theta]
     theta_bias = [a.copy() for a in hm.theta_bias]
     phi = [a.copy() for a in hm.phi]
@@ -184,15 +212,31 @@ def train(hm, data, settings=None, seed=None, callback=None, monitor=None, repor
     wake_q = settings.q_update in ("wake", "both")
     sleep_q = settings.q_update in ("sleep", "both")
     history = WakeSleepHistory()
+    best = {"machine": None, "bits": np.inf, "since": 0}  # the best validation score so far
 
-    def report(step):
+    def report(step, final=False):
         machine = _snapshot(theta, theta_bias, phi, phi_bias)
         record = _monitor_record(monitor, machine)
         history.examples.append(step * B)
         for key, value in record.items():
             history.records.setdefault(key, []).append(value)
         if callback is not None:
-            callback(Progress(examples=step * B, total=n_steps * B, machine=machine, record=record))
+            latest = history.validation_bits[-1] if history.validation_bits else None
+            callback(Progress(examples=step * B, total=n_steps * B, machine=machine, record=record,
+                              validation_bits=latest, final=final))
+
+    def validate(step):
+        """Score the validation data; keep the machine if it is the best so far; True means stop."""
+        machine = _snapshot(theta, theta_bias, phi, phi_bias)
+        bits = _validation_bits(machine, x_valid)
+        history.validation_examples.append(step * B)
+        history.validation_bits.append(bits)
+        if bits < best["bits"]:
+            best.update(machine=machine, bits=bits, since=0)
+            history.best_examples = step * B
+        else:
+            best["since"] += 1
+        return settings.patience is not None and best["since"] >= settings.patience
 
     def apply(params, biases, d_params, d_biases):
         for l in range(L - 1):
@@ -200,7 +244,10 @@ def train(hm, data, settings=None, seed=None, callback=None, monitor=None, repor
         for l, d in enumerate(d_biases):
             biases[l] += rates[min(l, L - 2)] * d  # the top generative bias uses the last rate
 
+    if x_valid is not None:
+        validate(0)
     report(0)
+    last = n_steps
     for step in range(n_steps):
         x = np.repeat(sample(B, rng), K, axis=0)  # (B*K, n_1): each data vector K times
         states, log_q = _sample_q(phi, phi_bias, x, rng)
@@ -218,7 +265,14 @@ def train(hm, data, settings=None, seed=None, callback=None, monitor=None, repor
             apply(phi, phi_bias, d_phi, d_phi_bias)
         if sleep_q:
             apply(phi, phi_bias, d_sleep, d_sleep_bias)
-        if (step + 1) % report_steps == 0 and step + 1 < n_steps:
-            report(step + 1)
-    report(n_steps)
+        done = step + 1
+        validating = x_valid is not None and (done % validate_steps == 0 or done == n_steps)
+        if validating and validate(done) and done < n_steps:  # validate first: the last score counts too
+            history.stopped_early, last = True, done
+            break
+        if done % report_steps == 0 and done < n_steps:
+            report(done)
+    report(last, final=True)
+    if x_valid is not None:
+        return best["machine"], history
     return _snapshot(theta, theta_bias, phi, phi_bias), history

@@ -218,3 +218,50 @@ def test_views_draw_and_refuse_bad_arguments():
         views.bars_kl_figure([("a", 0.1)], ["a"])
     with pytest.raises(ValueError, match="'c'"):
         views.bars_kl_figure(runs, ["c"])
+
+
+# ---------------------------------------------------------------------- validation and early stopping (digits)
+def _exact_bits(hm, x):
+    """Average -log2 p(x) of the rows of x by enumerating every hidden configuration."""
+    return -float(np.mean(exact.log_evidence(hm, x))) / math.log(2)
+
+
+def test_validation_without_learning_stops_after_patience_scores():
+    # with zero rates the machine never changes, so only the first score is a best: the run
+    # scores at 0, 100, 200, 300 examples and stops there, returning the starting machine
+    hm = _machine(9)
+    train = np.array([[1, 0, 0, 1], [0, 1, 1, 0]], float)
+    valid = np.array([[1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 0, 1]], float)
+    settings = rws.RWSSettings(examples=1000, batch_size=10, k=3, lr_visible=0.0, lr_hidden=0.0,
+                               positive_visible_weights=False, validate_every=100, patience=3)
+    seen = []
+    machine, history = rws.train(hm, train, settings, seed=0, validation=valid, callback=seen.append)
+    assert history.validation_examples == [0, 100, 200, 300]
+    assert history.stopped_early and history.best_examples == 0
+    np.testing.assert_allclose(history.validation_bits, [_exact_bits(hm, valid)] * 4, atol=1e-10)
+    assert all(np.array_equal(a, b) for a, b in zip(machine.theta + machine.phi, hm.theta + hm.phi))
+    assert seen[-1].final and seen[-1].examples == 300
+
+
+def test_validation_returns_the_best_scoring_machine():
+    hm = _machine(10)
+    train = np.array([[1, 1, 0, 0], [0, 0, 1, 1]], float)
+    valid = np.array([[1, 1, 0, 0], [0, 0, 1, 1], [1, 1, 1, 1]], float)
+    settings = rws.RWSSettings(examples=1000, batch_size=10, k=3, lr_visible=0.1, lr_hidden=0.1,
+                               validate_every=100, patience=None)
+    machine, history = rws.train(hm, train, settings, seed=1, validation=valid)
+    assert history.validation_examples == list(range(0, 1001, 100)) and not history.stopped_early
+    best = int(np.argmin(history.validation_bits))
+    assert history.best_examples == history.validation_examples[best]
+    assert _exact_bits(machine, valid) == pytest.approx(min(history.validation_bits), abs=1e-10)
+    assert _exact_bits(machine, valid) < _exact_bits(hm, valid)
+
+
+def test_bad_validation_arguments_raise():
+    hm = _machine()
+    with pytest.raises(ValueError, match="validation"):
+        rws.train(hm, np.zeros((1, 4)), rws.RWSSettings(examples=10), validation=np.zeros((2, 5)))
+    with pytest.raises(ValueError, match="validate_every"):
+        rws.train(hm, np.zeros((1, 4)), rws.RWSSettings(examples=10, validate_every=0), validation=np.zeros((2, 4)))
+    with pytest.raises(TypeError, match="patience"):
+        rws.train(hm, np.zeros((1, 4)), rws.RWSSettings(examples=10, patience=2.5), validation=np.zeros((2, 4)))
