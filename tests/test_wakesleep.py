@@ -346,7 +346,7 @@ def test_bad_inputs_raise_value_error():
 def test_figures_draw_from_the_saved_bars_runs():
     from matplotlib.figure import Figure
 
-    from hmlib import wakesleep_plots
+    from hmlib.views import wakesleep as wakesleep_plots
 
     meta, machines = wakesleep_plots.load_bars_runs()
     assert sorted(machines) == [run["seed"] for run in meta["runs"]]

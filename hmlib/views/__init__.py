@@ -10,6 +10,9 @@ module                      notebooks  figures and widgets
 ``views.imaging``           06         sigmoid and odds rule; Eq. (11) against the exact E_Q[p]; the imaging explorer
 ``views.shifter``           07         shifter weights (Fig. 4), F curves, top units by shift direction
 ``views.wakesleep``         08, 09     wake-sleep curves, KL landscapes, the bars: fields, patterns, KL curves
+``views.digits``            10         digit grids, code lengths in bits, validation curves
+``views.rws``               11         -F = L_1 <= L_2 <= ... <= log Z, the bias of K-sample weights, KL per seed
+``views.progress``          08-11      a progress bar for training: a widget in the lab, a text bar elsewhere
 ``views.figures``           --         ``python -m hmlib.views.figures DIR`` writes every figure of README
 ==========================  =========  ===============================================================
 
