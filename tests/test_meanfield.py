@@ -298,7 +298,7 @@ def test_unit_probabilities_rejects_negative_weights():
 
 
 def test_imaging_explorer_follows_the_widget_contract_and_updates_synchronously():
-    from hmlib.meanfield_widgets import imaging_explorer
+    from hmlib.views.imaging import imaging_explorer
 
     w = imaging_explorer()
     assert "hm-widget" in w._dom_classes
@@ -334,9 +334,9 @@ def test_direction_accuracy_at_half_and_at_the_best_threshold():
 def test_meanfield_figures_build_and_shifter_weights_checks_its_machine():
     from matplotlib.figure import Figure
 
-    from hmlib import meanfield_plots
+    from hmlib.views import shifter as shifter_views
 
-    for name, make in meanfield_plots.FIGURES.items():
+    for name, make in shifter_views.FIGURES.items():
         assert isinstance(make(), Figure), name
     with pytest.raises(ValueError, match="odds"):
-        meanfield_plots.shifter_weights(_machine("sigmoid", sizes=(32, 4, 2)))
+        shifter_views.shifter_weights(_machine("sigmoid", sizes=(32, 4, 2)))

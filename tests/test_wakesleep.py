@@ -346,14 +346,14 @@ def test_bad_inputs_raise_value_error():
 def test_figures_draw_from_the_saved_bars_runs():
     from matplotlib.figure import Figure
 
-    from hmlib.views import wakesleep as wakesleep_plots
+    from hmlib.views import wakesleep as wakesleep_views
 
-    meta, machines = wakesleep_plots.load_bars_runs()
+    meta, machines = wakesleep_views.load_bars_runs()
     assert sorted(machines) == [run["seed"] for run in meta["runs"]]
-    for name, make in wakesleep_plots.FIGURES.items():
+    for name, make in wakesleep_views.FIGURES.items():
         assert isinstance(make(), Figure), name
     with pytest.raises(ValueError, match="16-n-1"):
-        wakesleep_plots.generative_fields(paper_initialisation((4, 2, 1)))
+        wakesleep_views.generative_fields(paper_initialisation((4, 2, 1)))
 
 
 # ---------------------------------------------------------------------- issue 14: data of your own
