@@ -340,3 +340,100 @@ def test_meanfield_figures_build_and_shifter_weights_checks_its_machine():
         assert isinstance(make(), Figure), name
     with pytest.raises(ValueError, match="odds"):
         shifter_views.shifter_weights(_machine("sigmoid", sizes=(32, 4, 2)))
+
+
+# ---------------------------------------------------------------------------- the shifter recipe (issue 13)
+def test_fit_with_the_log_parameterisation_converges_where_theta_times_the_gradient_vanishes():
+    # with theta = exp(w), dF/dw = theta dF/dtheta; a wrong chain rule would stop L-BFGS-B elsewhere
+    from hmlib.meanfield_fit import LOG_THETA_RANGE
+
+    x = _patterns(10, 5, seed=21)
+    decay = 1e-3  # a finite optimum (see FitSettings.weight_decay)
+    settings = FitSettings(max_iter=2000, fixed_theta_bias=(1,), parameterisation="log", weight_decay=decay)
+    fitted, history = fit(x, initial_machine((5, 3, 2), "eq11", seed=22), settings=settings)
+    assert "CONVERGENCE" in history.message
+    g = meanfield.gradients(fitted, x, weights=np.full(10, 0.1))
+    for i, theta in enumerate(fitted.theta):
+        assert np.all(theta > 0)
+        inside = np.log(theta) > LOG_THETA_RANGE[0] + 1  # away from the lower bound of w
+        assert inside.sum() >= 4
+        assert np.abs((theta * (g["theta"][i] + 2 * decay * theta))[inside]).max() < 1e-4
+    for i in (1, 2):
+        b = fitted.theta_bias[i]
+        inside = b > 2 * settings.min_odds_bias
+        assert np.abs((b * g["theta_bias"][i])[inside]).max() < 1e-4
+    for dphi, phi in zip(g["phi"], fitted.phi):
+        assert np.abs(dphi + 2 * decay * phi).max() < 1e-4
+
+
+def test_frozen_arrays_keep_their_starting_values():
+    x = _patterns(8, 5, seed=23)
+    start = initial_machine((5, 3, 2), "eq11", seed=24)
+    fitted, _ = fit(x, start, settings=FitSettings(max_iter=20, frozen=(("theta", 1), ("phi", 1), ("phi_bias", 1))))
+    for name in ("theta", "phi", "phi_bias"):
+        np.testing.assert_array_equal(getattr(fitted, name)[1], getattr(start, name)[1])
+        assert not np.array_equal(getattr(fitted, name)[0], getattr(start, name)[0])
+    with pytest.raises(ValueError, match="frozen contains"):
+        fit(x, start, settings=FitSettings(max_iter=2, frozen=(("weights", 0),)))
+    with pytest.raises(ValueError, match=r"the machine has 2 theta arrays"):
+        fit(x, start, settings=FitSettings(max_iter=2, frozen=(("theta", 2),)))
+    with pytest.raises(ValueError, match="parameterisation"):
+        fit(x, start, settings=FitSettings(max_iter=2, parameterisation="exp"))
+
+
+def test_dead_units_are_the_ones_whose_mean_never_changes_and_revival_redraws_them():
+    from hmlib.meanfield_fit import _revive, dead_units
+
+    hm = initial_machine((5, 3, 2), "eq11", seed=25)
+    hm.phi[0][:, 1] = 0.0
+    hm.phi_bias[0][1] = -50.0  # layer-2 unit 1: mean sigma(-50) for every pattern
+    hm.phi[1][:, 0] = 0.0  # top unit 0: mean sigma(c) for every pattern
+    x = _patterns(6, 5, seed=26)
+    assert dead_units(hm, x) == [(2, 1), (3, 0)]
+    revived = _revive(hm, [(2, 1)], np.random.default_rng(0), 0.5, odds=True)
+    assert dead_units(revived, x) == [(3, 0)]
+    assert not np.array_equal(revived.theta[0][1], hm.theta[0][1])  # its generative weights to the pixels
+    assert not np.array_equal(revived.theta[1][:, 1], hm.theta[1][:, 1])  # and from the top
+    np.testing.assert_array_equal(revived.theta[0][0], hm.theta[0][0])  # the other units keep theirs
+
+
+@pytest.mark.parametrize("biases, fixed_top", [("all", True), ("below_top", False)])
+def test_fit_shifter_fixes_the_biases_its_reading_names(biases, fixed_top):
+    from hmlib.meanfield_fit import SHIFTER_FIXED_BIAS, ShifterRecipe, fit_shifter
+
+    hm, history = fit_shifter("eq11", 0, max_iter=5, recipe=ShifterRecipe(biases=biases))
+    np.testing.assert_array_equal(hm.theta_bias[0], np.full(32, SHIFTER_FIXED_BIAS))
+    np.testing.assert_array_equal(hm.theta_bias[1], np.full(24, SHIFTER_FIXED_BIAS))
+    if fixed_top:
+        np.testing.assert_array_equal(hm.theta_bias[2], [SHIFTER_FIXED_BIAS] * 2)
+    else:
+        assert not np.allclose(hm.theta_bias[2], 1.0)  # learned, from 1
+    assert history.iterations == [1, 2, 3, 4, 5]
+
+
+def test_fit_shifter_with_several_starts_keeps_the_one_with_the_lowest_free_energy():
+    from hmlib.meanfield_fit import ShifterRecipe, fit_shifter
+
+    recipe = ShifterRecipe(starts=3, start_iter=4, max_iter=6)
+    _, history = fit_shifter("eq11", 1, recipe=recipe)
+    assert len(history.start_free_energy_bits) == 3
+    assert len(history.iterations) == 3 * 4 + 2
+    chosen = int(np.argmin(history.start_free_energy_bits))
+    assert history.free_energy_bits[4 * chosen + 3] == pytest.approx(min(history.start_free_energy_bits), rel=1e-12)
+    for k, f in enumerate(history.start_free_energy_bits):  # each start's F at the choice, from its own history
+        assert history.free_energy_bits[4 * k + 3] == pytest.approx(f, rel=1e-12)
+    # the continuation starts from the chosen machine: its first F is at most the chosen one's
+    assert history.free_energy_bits[12] <= min(history.start_free_energy_bits) + 1e-9
+
+
+def test_shifter_recipe_refuses_bad_settings():
+    from hmlib.meanfield_fit import ShifterRecipe, fit_shifter
+
+    with pytest.raises(ValueError, match="recipe.biases"):
+        fit_shifter("eq11", 0, recipe=ShifterRecipe(biases="layer 2"))
+    with pytest.raises(TypeError, match="recipe is a dict"):
+        fit_shifter("eq11", 0, recipe={"max_iter": 5})
+    with pytest.raises(ValueError, match="recipe.starts"):
+        fit_shifter("eq11", 0, recipe=ShifterRecipe(starts=0))
+    with pytest.raises(TypeError, match="callback"):
+        fit_shifter("eq11", 0, max_iter=2, callback=3)
