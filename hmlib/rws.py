@@ -37,15 +37,13 @@ from hmlib._checks import (
 )
 from hmlib.wakesleep import (
     VALIDATIONS_PER_RUN,
-    Progress,
     WakeSleepHistory,
     _as_sampler,
+    _Bookkeeping,
     _check_callbacks,
     _check_machine,
-    _monitor_record,
     _sleep_direction,
     _snapshot,
-    _validation_bits,
 )
 
 MAX_K = 10_000  # importance samples per data vector; more is a typo (each costs a pass through Q)
@@ -212,31 +210,13 @@ def train(hm, data, settings=None, seed=None, callback=None, monitor=None, repor
     wake_q = settings.q_update in ("wake", "both")
     sleep_q = settings.q_update in ("sleep", "both")
     history = WakeSleepHistory()
-    best = {"machine": None, "bits": np.inf, "since": 0}  # the best validation score so far
+    book = _Bookkeeping(history, B, n_steps, callback, monitor, x_valid, settings.patience)
 
     def report(step, final=False):
-        machine = _snapshot(theta, theta_bias, phi, phi_bias)
-        record = _monitor_record(monitor, machine)
-        history.examples.append(step * B)
-        for key, value in record.items():
-            history.records.setdefault(key, []).append(value)
-        if callback is not None:
-            latest = history.validation_bits[-1] if history.validation_bits else None
-            callback(Progress(examples=step * B, total=n_steps * B, machine=machine, record=record,
-                              validation_bits=latest, final=final))
+        book.report(step, _snapshot(theta, theta_bias, phi, phi_bias), final)
 
     def validate(step):
-        """Score the validation data; keep the machine if it is the best so far; True means stop."""
-        machine = _snapshot(theta, theta_bias, phi, phi_bias)
-        bits = _validation_bits(machine, x_valid)
-        history.validation_examples.append(step * B)
-        history.validation_bits.append(bits)
-        if bits < best["bits"]:
-            best.update(machine=machine, bits=bits, since=0)
-            history.best_examples = step * B
-        else:
-            best["since"] += 1
-        return settings.patience is not None and best["since"] >= settings.patience
+        return book.validate(step, _snapshot(theta, theta_bias, phi, phi_bias))
 
     def apply(params, biases, d_params, d_biases):
         for l in range(L - 1):
@@ -274,5 +254,5 @@ def train(hm, data, settings=None, seed=None, callback=None, monitor=None, repor
             report(done)
     report(last, final=True)
     if x_valid is not None:
-        return best["machine"], history
+        return book.best_machine, history
     return _snapshot(theta, theta_bias, phi, phi_bias), history

@@ -404,6 +404,40 @@ def _validation_bits(machine, x_valid):
     return -mean
 
 
+class _Bookkeeping:
+    """What a training loop records, shared by :func:`train` and :func:`hmlib.rws.train`: the
+    history and the callback's :class:`Progress` at each report, and, with validation data, the
+    best machine so far and whether ``patience`` scores in a row have failed to beat it."""
+
+    def __init__(self, history, batch, n_steps, callback, monitor, x_valid, patience):
+        self.history, self.batch, self.n_steps = history, batch, n_steps
+        self.callback, self.monitor = callback, monitor
+        self.x_valid, self.patience = x_valid, patience
+        self.best_machine, self.best_bits, self.since_best = None, np.inf, 0
+
+    def report(self, step, machine, final=False):
+        record = _monitor_record(self.monitor, machine)
+        self.history.examples.append(step * self.batch)
+        for key, value in record.items():
+            self.history.records.setdefault(key, []).append(value)
+        if self.callback is not None:
+            latest = self.history.validation_bits[-1] if self.history.validation_bits else None
+            self.callback(Progress(examples=step * self.batch, total=self.n_steps * self.batch, machine=machine,
+                                   record=record, validation_bits=latest, final=final))
+
+    def validate(self, step, machine):
+        """Score the validation data; keep the machine if it is the best so far; True means stop."""
+        bits = _validation_bits(machine, self.x_valid)
+        self.history.validation_examples.append(step * self.batch)
+        self.history.validation_bits.append(bits)
+        if bits < self.best_bits:
+            self.best_machine, self.best_bits, self.since_best = machine, bits, 0
+            self.history.best_examples = step * self.batch
+        else:
+            self.since_best += 1
+        return self.patience is not None and self.since_best >= self.patience
+
+
 def train(hm, data, settings=None, seed=None, callback=None, monitor=None, report_every=None, validation=None):
     """Train a sigmoid Helmholtz machine by wake-sleep; returns ``(machine, history)``.
 
@@ -489,31 +523,13 @@ def train(hm, data, settings=None, seed=None, callback=None, monitor=None, repor
         theta_bias = [g[-1] for g in gen] + [top_bias]
         return theta, theta_bias, [r[:-1] for r in rec], [r[-1] for r in rec]
 
-    best = {"machine": None, "bits": np.inf, "since": 0}  # the best validation score so far
+    book = _Bookkeeping(history, B, n_steps, callback, monitor, x_valid, settings.patience)
 
     def report(step, final=False):
-        machine = _snapshot(*unpack())
-        record = _monitor_record(monitor, machine)
-        history.examples.append(step * B)
-        for key, value in record.items():
-            history.records.setdefault(key, []).append(value)
-        if callback is not None:
-            latest = history.validation_bits[-1] if history.validation_bits else None
-            callback(Progress(examples=step * B, total=n_steps * B, machine=machine, record=record,
-                              validation_bits=latest, final=final))
+        book.report(step, _snapshot(*unpack()), final)
 
     def validate(step):
-        """Score the validation data; keep the machine if it is the best so far; True means stop."""
-        machine = _snapshot(*unpack())
-        bits = _validation_bits(machine, x_valid)
-        history.validation_examples.append(step * B)
-        history.validation_bits.append(bits)
-        if bits < best["bits"]:
-            best.update(machine=machine, bits=bits, since=0)
-            history.best_examples = step * B
-        else:
-            best["since"] += 1
-        return settings.patience is not None and best["since"] >= settings.patience
+        return book.validate(step, _snapshot(*unpack()))
 
     # the annealing factor of each step: 1 until anneal_start, then geometric to final_lr_factor
     anneal_from = int(settings.anneal_start * n_steps)
@@ -561,7 +577,7 @@ def train(hm, data, settings=None, seed=None, callback=None, monitor=None, repor
             report(done)
     report(last, final=True)
     if x_valid is not None:
-        return best["machine"], history
+        return book.best_machine, history
     return _snapshot(*unpack()), history
 
 
