@@ -2,12 +2,27 @@
 
 Maths modules (no plotting; none of them imports matplotlib or ipywidgets): ``model``
 (HelmholtzMachine), ``imaging``, ``exact``, ``data``, ``evaluation``, ``meanfield``,
-``meanfield_fit``, ``wakesleep``, ``recognition_fit``, ``baselines``; ``import hmlib`` makes each
-reachable (``hmlib.wakesleep.fit``). Plots, widgets and progress bars live in ``hmlib.views``, one
-module per topic on top of them, imported explicitly (``from hmlib.views import digits``).
+``meanfield_fit``, ``wakesleep``, ``recognition_fit``, ``shifter``, ``baselines``, ``iwae``,
+``rws``; ``import hmlib`` makes each reachable (``hmlib.wakesleep.fit``, ``hmlib.rws.train``).
+Plots, widgets and progress bars live in ``hmlib.views``, one module per topic on top of them,
+imported explicitly (``from hmlib.views import digits``).
 """
 
-from hmlib import baselines, data, evaluation, exact, imaging, meanfield, meanfield_fit, model, recognition_fit, wakesleep
+from hmlib import (
+    baselines,
+    data,
+    evaluation,
+    exact,
+    imaging,
+    iwae,
+    meanfield,
+    meanfield_fit,
+    model,
+    recognition_fit,
+    rws,
+    shifter,
+    wakesleep,
+)
 from hmlib.model import HelmholtzMachine
 
 __all__ = [
@@ -17,9 +32,12 @@ __all__ = [
     "evaluation",
     "exact",
     "imaging",
+    "iwae",
     "meanfield",
     "meanfield_fit",
     "model",
     "recognition_fit",
+    "rws",
+    "shifter",
     "wakesleep",
 ]

@@ -65,6 +65,26 @@ def test_import_hmlib_loads_neither_matplotlib_nor_ipywidgets():
     assert result.stdout.strip() == "[]"
 
 
+PUBLIC_MATHS_MODULES = [name for name in MATHS_MODULES if not name.startswith("_")]
+
+
+def test_import_hmlib_reaches_every_maths_module():
+    """``import hmlib`` alone, in a fresh interpreter, makes ``hmlib.<module>`` an attribute for every
+    public module in hmlib/*.py, and ``hmlib.__all__`` names each of them."""
+    code = ("import hmlib\n"
+            f"print(sorted(m for m in {PUBLIC_MATHS_MODULES!r} if not hasattr(hmlib, m)))\n"
+            f"print(sorted(m for m in {PUBLIC_MATHS_MODULES!r} if m not in hmlib.__all__))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    unreachable, unlisted = result.stdout.splitlines()
+    assert unreachable == "[]", f"import hmlib does not reach {unreachable}"
+    assert unlisted == "[]", f"hmlib.__all__ lacks {unlisted}"
+
+
+def test_the_public_maths_modules_include_the_late_ones():
+    """The enumeration above sees the modules that ``import hmlib`` once missed."""
+    assert {"iwae", "rws", "shifter", "baselines"} <= set(PUBLIC_MATHS_MODULES)
+
+
 def view_graph():
     """{view module: the view modules it imports}, over hmlib/views/*.py."""
     modules = {f"hmlib.views.{p.stem}" if p.stem != "__init__" else "hmlib.views": p for p in VIEWS.glob("*.py")}
