@@ -16,8 +16,8 @@ The delta-rule directions for given states are public (:func:`wake_gradient`,
 :func:`sleep_gradient`), so a step can be checked by hand and averaged exactly over Q.
 :func:`train` is the vectorised training loop; it never prints, it reports through a callback.
 :func:`train_with_pilots` adds model selection on top: the best of several short runs, scored on
-training data, is continued (notebook 09: it avoids the local minima that stall about half of
-the plain runs on the bars). :func:`fit` is the entry point for data of your own (notebook 10):
+training data, is continued (notebook 09: on the bars it avoids the stalls of 4 of the 10 plain
+runs). :func:`fit` is the entry point for data of your own (notebook 10):
 it reads like ``hmlib.meanfield_fit.fit``, starts the visible biases at the data's pixel
 log-odds (:func:`initial_machine`), and with ``validation`` data keeps the best machine and stops
 when the validation score stops improving.
@@ -624,8 +624,8 @@ def train_with_pilots(
 ):
     """Wake-sleep with a choice of start: ``pilots`` short runs, then the best one continued.
 
-    Wake-sleep often settles, within its first few ten thousand examples, into a local minimum it
-    never leaves (notebook 09: on the bars, about half of all runs). This runs ``pilots`` runs of
+    Wake-sleep can settle early into a poor solution that it does not leave (notebook 09: on the
+    bars, 4 of 10 plain runs, already apart from the others after 10^5 examples). This runs ``pilots`` runs of
     ``pilot_examples`` examples from ``hm``, scores each by the average importance-sampled
     log p(x) (``hmlib.evaluation.importance_log_evidence``, 20 samples per pattern) of
     ``score_examples`` fresh examples drawn from ``data`` (training data only, never the true
