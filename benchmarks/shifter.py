@@ -4,7 +4,7 @@
 Usage (from the repository root):
     python benchmarks/shifter.py --seeds 10 --rules eq11,naive,sigmoid --json [--save benchmarks/results/shifter]
         [--first-seed K] [--jobs 2] [--max-iter N] [--starts S] [--start-iter N] [--biases all|below_top]
-        [--parameterisation log|bounded] [--guard-every N]
+        [--parameterisation log|bounded] [--guard-every N] [--summary FILE]
 
 For every rule (Eq. (11), the naive odds expression, the sigmoid) and seed K..K+N-1 it fits a machine
 with ``hmlib.meanfield_fit.fit_shifter`` (the exact shifter distribution, L-BFGS-B, the recipe
@@ -27,7 +27,16 @@ last line on stdout is JSON:
 "iterations", "seconds"}, ...]}.
 With --save DIR it writes DIR/<rule>_seed<k>.npz (``HelmholtzMachine.save``) and DIR/runs.json
 (the settings, every field of ``hmlib.shifter.score`` for every run, each run's F every 50
-iterations), which notebook 07 reads.
+iterations), which notebook 07 reads. With --summary FILE it writes the settings and the summary
+lines alone, a small JSON ({"settings", "runs"}); notebook 07 reads
+benchmarks/results/shifter/eq11_seeds10-19.json, written by
+    nice python benchmarks/shifter.py --seeds 10 --first-seed 10 --rules eq11 --jobs 1 \\
+        --summary benchmarks/results/shifter/eq11_seeds10-19.json
+
+The settings record the data's entropy and the least mean-field F of a machine whose recognition
+states are binary and whose two top units code the direction one-hot
+(``hmlib.shifter.deterministic_code_bound_bits``): at the best factorial top prior, and at the
+prior of top biases fixed at 0.05 (odds).
 """
 
 import argparse
@@ -47,9 +56,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 import numpy as np
 
 from hmlib import data, shifter
+from hmlib.imaging import on_probability
 from hmlib.meanfield_fit import (
     PARAMETERISATIONS,
     SHIFTER_BIAS_READINGS,
+    SHIFTER_FIXED_BIAS,
     ShifterRecipe,
     fit_shifter,
 )
@@ -68,6 +79,17 @@ def _rounded(value, digits=4):
     if isinstance(value, dict):
         return {k: _rounded(v, digits) for k, v in value.items()}
     return value
+
+
+def one_hot_code_bounds():
+    """Least average F (bits) of a binary one-hot direction code: at the best top prior, at top biases 0.05."""
+    patterns, probs = data.shifter_distribution()
+    code = shifter.one_hot_direction_code(patterns)
+    fixed_prior = np.full(2, float(on_probability(SHIFTER_FIXED_BIAS, "odds")))  # 0.05/1.05
+    return {
+        "best_top_prior": shifter.deterministic_code_bound_bits(code, probs)["total_bits"],
+        "top_bias_0.05": shifter.deterministic_code_bound_bits(code, probs, fixed_prior)["total_bits"],
+    }
 
 
 def run(rule, seed, recipe):
@@ -122,6 +144,8 @@ def main(argv=None):
     parser.add_argument("--parameterisation", choices=PARAMETERISATIONS, default=defaults.parameterisation)
     parser.add_argument("--guard-every", type=int, default=defaults.guard_every)
     parser.add_argument("--scale", type=float, default=defaults.scale)
+    parser.add_argument("--summary", type=Path, default=None,
+                        help="write the settings and the summary lines to this JSON file")
     args = parser.parse_args(argv)
     rules = args.rules.split(",")
     for rule in rules:
@@ -142,7 +166,7 @@ def main(argv=None):
                 "discovered_accuracy": shifter.DISCOVERED_ACCURACY, "clean_share": shifter.CLEAN_SHARE,
                 "nll_samples": shifter.NLL_SAMPLES, "entropy_bits": data.entropy_bits(data.shifter_distribution()[1]),
                 "independent_pixel_bits": shifter.independent_pixel_bits(),
-                "binary_code_bound_bits": shifter.binary_code_bound_bits()["total_bits"],
+                "one_hot_code_bound_bits": one_hot_code_bounds(),
                 "command": "python benchmarks/shifter.py " + " ".join(sys.argv[1:] if argv is None else argv)}
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         for record, detail, machine in pool.map(_job, tasks):
@@ -157,6 +181,9 @@ def main(argv=None):
         found = sum(r["discovered"] for r in mine)
         median = float(np.median([r["seconds"] for r in mine]))
         print(f"{rule}: discovered {found}/{len(mine)}, median {median:.1f} s per run", file=sys.stderr)
+    if args.summary:
+        args.summary.parent.mkdir(parents=True, exist_ok=True)
+        args.summary.write_text(json.dumps({"settings": settings, "runs": records}, indent=1) + "\n")
     if args.json:
         print(json.dumps({"problem": "shifter", "runs": records}))
     return 0

@@ -39,7 +39,9 @@ probability, with best-threshold accuracy >= 0.95. Numbers below are Eq. (11) ma
   0.4-3.4 (the saved table; 65 s in a repeat at 3-6, while other jobs shared the 2 cores). Choosing after 1000 iterations was not reliable (seed
   0 kept a start with F 6.30 bits that never discovered the direction over one with 6.45 that had).
   These choices were made looking at seeds 0-9, the seeds of the saved table; on seeds 10-19,
-  used for no choice, the same recipe discovered the direction in 8 of 10 (median 36 s per run).
+  used for no choice, the same recipe discovered the direction in 8 of 10 (median 36 s per run),
+  and again 8 of 10 in a repeat saved in ``benchmarks/results/shifter/eq11_seeds10-19.json``
+  (one fit at a time, median 88 s per run at a load average of 2-7), which notebook 07 reads.
 - **Dead units** (``guard_every``, ``dead_units``). A hidden unit whose recognition mean is the
   same for every image codes nothing; the guard redraws its weights every ``guard_every``
   iterations. It did not change the outcome of the 4 seeds tried, so the recipe leaves it off

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from hmlib import exact, shifter
+from hmlib import exact, meanfield, shifter
 from hmlib.meanfield_fit import direction_accuracy
 from hmlib.model import HelmholtzMachine
 
@@ -146,21 +148,124 @@ def test_structure_refuses_a_machine_that_is_not_a_shifter_machine():
 
 
 # ---------------------------------------------------------------------------- code lengths
-def test_binary_code_bound_is_two_bits_plus_the_source_row_entropy():
-    # top layer: the best priors pi_1, pi_2 on a grid, for the code (1, 0) / (0, 1), each half the time
-    grid = [i / 200 for i in range(1, 200)]
-    top = min(-0.5 * (math.log2(a) + math.log2(1 - b)) - 0.5 * (math.log2(1 - a) + math.log2(b)) for a in grid for b in grid)
-    # what is left: the source row, whose entropy is summed over its 256 values
-    source = -sum(p * math.log2(p) for p in (math.prod(0.2 if s else 0.8 for s in row)
-                                                 for row in itertools.product((0, 1), repeat=8)))
-    bound = shifter.binary_code_bound_bits()
-    assert bound["top_bits"] == pytest.approx(top, abs=1e-12)
-    assert bound["source_bits"] == pytest.approx(source, rel=1e-12)
-    assert bound["total_bits"] == pytest.approx(top + source, rel=1e-12)
-    assert round(bound["total_bits"], 2) == 7.78
-    images = _shifter_by_loops()
-    entropy = -sum(v[0] * math.log2(v[0]) for v in images.values())
-    assert bound["total_bits"] > entropy + 1.0  # 7.78 against the data's 6.606 bits
+def test_deterministic_code_bounds_match_a_brute_force_enumeration():
+    # every (direction, source row) pair, its image, and each image's probability and directions
+    images = {}  # image (tuple of 32 ints) -> [probability, set of directions that give it]
+    for direction, step in ((0, -1), (1, 1)):  # 0 left, 1 right
+        for source in itertools.product((0, 1), repeat=8):
+            p = 0.5 * math.prod(0.2 if s else 0.8 for s in source)
+            shifted = [source[(i - step) % 8] for i in range(8)]
+            image = tuple(shifted + shifted + list(source) + list(source))
+            entry = images.setdefault(image, [0.0, set()])
+            entry[0] += p
+            entry[1].add(direction)
+    assert len(images) == 508
+    # the one-hot direction code: left (1, 0), right (0, 1), images both shifts give (0, 0)
+    code_of = {image: (int(dirs == {0}), int(dirs == {1})) for image, (p, dirs) in images.items()}
+    symmetric = sum(p for p, dirs in images.values() if len(dirs) == 2)
+    entropy = -sum(p * math.log2(p) for p, _ in images.values())
+    code_probs = {}
+    for image, (p, _) in images.items():
+        code_probs[code_of[image]] = code_probs.get(code_of[image], 0.0) + p
+    code_entropy = -sum(q * math.log2(q) for q in code_probs.values())
+    marginals = [sum(q for t, q in code_probs.items() if t[k] == 1) for k in (0, 1)]
+    multi_information = sum(_bits(m) for m in marginals) - code_entropy
+
+    def cross_entropy(prior):  # -E log2 pi(T) under the factorial prior (pi_1, pi_2)
+        return -sum(q * sum(math.log2(pk if tk else 1 - pk) for tk, pk in zip(t, prior)) for t, q in code_probs.items())
+
+    fixed = 0.05 / 1.05  # the odds rule's top prior for a top bias of 0.05
+    grid = [i / 400 for i in range(1, 400)]  # the best factorial prior, searched on a grid
+    best_on_grid = min(cross_entropy((a, b)) for a in grid for b in grid) - code_entropy
+
+    patterns = np.array(list(images), dtype=float)
+    probs = np.array([v[0] for v in images.values()])
+    code = np.array([code_of[image] for image in images], dtype=float)
+    np.testing.assert_array_equal(shifter.one_hot_direction_code(patterns), code)
+    best = shifter.deterministic_code_bound_bits(code, probs)
+    at_fixed = shifter.deterministic_code_bound_bits(code, probs, [fixed, fixed])
+    assert best["entropy_bits"] == pytest.approx(entropy, rel=1e-12)
+    assert best["code_entropy_bits"] == pytest.approx(code_entropy, rel=1e-12)
+    assert best["top_prior"] == pytest.approx(marginals, rel=1e-12)
+    assert best["excess_bits"] == pytest.approx(multi_information, rel=1e-9)
+    assert best["total_bits"] == pytest.approx(entropy + multi_information, rel=1e-12)
+    assert best["excess_bits"] <= best_on_grid <= best["excess_bits"] + 1e-4  # the marginals are the best prior
+    assert at_fixed["cross_entropy_bits"] == pytest.approx(cross_entropy((fixed, fixed)), rel=1e-12)
+    assert at_fixed["total_bits"] == pytest.approx(entropy - code_entropy + cross_entropy((fixed, fixed)), rel=1e-12)
+    # the numbers notebook 07 states
+    assert round(symmetric, 3) == 0.169 and round(entropy, 3) == 6.606
+    assert round(multi_information, 3) == 0.472 and round(entropy + multi_information, 2) == 7.08
+    assert round(entropy - code_entropy + cross_entropy((fixed, fixed)), 2) == 8.85
+
+
+@given(seed=st.integers(0, 2**32 - 1), rule=st.sampled_from(["eq11", "naive", "sigmoid"]))
+def test_binary_recognition_never_beats_the_deterministic_code_bound(seed, rule):
+    """A 4-3-2 machine whose recognition means are all 0 or 1, on a random distribution over the 16
+    patterns: its mean-field F (Eq. (12)) is at least the bound for its own top code and top prior."""
+    rng = np.random.default_rng(seed)
+    hm = HelmholtzMachine.random((4, 3, 2), imaging="sigmoid" if rule == "sigmoid" else "odds", seed=rng)
+    # recognition weights +-1000 and biases odd multiples of 500: every input is at least 500 away
+    # from 0, so every recognition mean is 0 or 1 to within 1e-200
+    hm.phi = [1000.0 * rng.choice([-1.0, 1.0], size=w.shape) for w in hm.phi]
+    hm.phi_bias = [500.0 * (2 * rng.integers(-3, 3, size=b.shape) + 1) for b in hm.phi_bias]
+    x = exact.binary_patterns(4)
+    probs = rng.dirichlet(np.ones(16))
+    q = meanfield.recognition_means(hm, x)
+    code = np.round(q[-1])
+    prior = meanfield.generative_means(hm, q, rule)[-1]  # (2,): the factorial top prior
+    f_bits = float(probs @ meanfield.free_energy(hm, x, rule)) / math.log(2)
+    bound = shifter.deterministic_code_bound_bits(code, probs, prior)
+    assert bound["entropy_bits"] <= bound["total_bits"]
+    assert f_bits >= bound["total_bits"] - 1e-9
+
+
+@given(seed=st.integers(0, 2**32 - 1), n_images=st.integers(1, 12), n_top=st.integers(1, 3))
+def test_deterministic_code_bound_is_attained_by_the_best_conditional(seed, n_images, n_top):
+    """Code lengths -log2 [pi(t) p(x | t)] written out with plain loops: with p(x | t) the data's own
+    conditional the average equals the bound, and any other normalised p(x | t) costs more."""
+    rng = np.random.default_rng(seed)
+    probs = rng.dirichlet(np.ones(n_images))
+    code = rng.integers(0, 2, size=(n_images, n_top)).astype(float)
+    prior = rng.uniform(0.05, 0.95, size=n_top)
+    codes = [tuple(int(v) for v in row) for row in code]
+    mass = {}
+    for t, p in zip(codes, probs):
+        mass[t] = mass.get(t, 0.0) + p
+
+    def log2_prior(t):
+        return sum(math.log2(pk if tk else 1 - pk) for tk, pk in zip(t, prior))
+
+    best = -sum(p * (log2_prior(t) + math.log2(p / mass[t])) for t, p in zip(codes, probs))
+    other = rng.random(n_images)  # some other conditional p(x | t): normalised within each code value
+    norm = {}
+    for t, w in zip(codes, other):
+        norm[t] = norm.get(t, 0.0) + w
+    worse = -sum(p * (log2_prior(t) + math.log2(w / norm[t])) for t, p, w in zip(codes, probs, other))
+    bound = shifter.deterministic_code_bound_bits(code, probs, prior)
+    assert bound["total_bits"] == pytest.approx(best, rel=1e-9, abs=1e-9)
+    assert worse >= bound["total_bits"] - 1e-9
+
+
+def test_deterministic_code_bound_refuses_bad_input():
+    code, probs = np.eye(2), np.array([0.5, 0.5])
+    with pytest.raises(ValueError, match="code contains the value 0.5"):
+        shifter.deterministic_code_bound_bits([[0.5, 0.0], [1.0, 0.0]], probs)
+    with pytest.raises(ValueError, match="code has 3 rows"):
+        shifter.deterministic_code_bound_bits(np.eye(3), probs)
+    with pytest.raises(ValueError, match="probs sums to"):
+        shifter.deterministic_code_bound_bits(code, [0.5, 0.6])
+    with pytest.raises(ValueError, match="top_prior has shape"):
+        shifter.deterministic_code_bound_bits(code, probs, [0.5])
+    with pytest.raises(ValueError, match="top_prior contains the value 1.5"):
+        shifter.deterministic_code_bound_bits(code, probs, [0.5, 1.5])
+    with pytest.raises(TypeError, match="code"):
+        shifter.deterministic_code_bound_bits("code", probs)
+    # a prior that gives a code in use probability 0: the code length is infinite
+    assert shifter.deterministic_code_bound_bits(code, probs, [0.0, 0.5])["total_bits"] == math.inf
+    image = np.zeros((1, 32))
+    image[0, 3] = 1  # a shifted-row pixel on with an empty source row
+    with pytest.raises(ValueError, match="patterns row 0 is not a shifter image"):
+        shifter.one_hot_direction_code(image)
 
 
 def test_independent_pixel_code_length():
@@ -226,3 +331,15 @@ def test_saved_runs_hold_every_field_of_the_summary_line():
     for run in runs:
         assert keys <= set(run)
         assert (RESULTS / f"{run['rule']}_seed{run['seed']}.npz").exists()
+
+
+def test_held_out_summary_matches_the_saved_recipe():
+    """benchmarks/results/shifter/eq11_seeds10-19.json (notebook 07): Eq. (11) on seeds 10-19, same recipe."""
+    heldout = json.loads((RESULTS / "eq11_seeds10-19.json").read_text())
+    saved = json.loads((RESULTS / "runs.json").read_text())
+    assert heldout["settings"]["recipe"] == saved["settings"]["recipe"]
+    assert heldout["settings"]["discovered_accuracy"] == saved["settings"]["discovered_accuracy"]
+    assert [(r["rule"], r["seed"]) for r in heldout["runs"]] == [("eq11", seed) for seed in range(10, 20)]
+    for run in heldout["runs"]:
+        assert run["discovered"] == (run["best_threshold_accuracy"] >= heldout["settings"]["discovered_accuracy"])
+        assert run["half_threshold_accuracy"] <= run["best_threshold_accuracy"]
