@@ -1,9 +1,11 @@
-"""Tests of issue 14: the digits (hmlib.data.digits), the models to beat (hmlib.baselines), one
-log_evidence for every machine (hmlib.evaluation.log_evidence), the progress bar
-(hmlib.views.progress), ``import hmlib`` and the README's "Train on your own data" snippet.
+"""Tests of issues 14 and 18: the digits (hmlib.data.digits), the models to beat (hmlib.baselines:
+gzip chosen on validation, the cost of the label, the paired McNemar test), one log_evidence for
+every machine (hmlib.evaluation.log_evidence), the progress bar (hmlib.views.progress),
+``import hmlib``, the README's "Train on your own data" snippet and the saved benchmark.
 
 References: scikit-learn's raw data and its documented class sizes, numbers worked out by hand,
-plain loops over every hidden configuration or every binary pattern, gzip called directly.
+plain loops over every hidden configuration or every binary pattern, gzip called directly, the
+binomial distribution summed with math.comb.
 """
 
 import gzip
@@ -20,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import hmlib
 from hmlib import baselines, evaluation, meanfield_fit, wakesleep
@@ -129,16 +133,101 @@ def test_choose_mixture_finds_two_prototypes():
     assert sorted(np.round(model.p.mean(axis=1), 1)) == [0.1, 0.9]
 
 
-def test_gzip_bits_is_the_smallest_file_over_levels_and_packings():
+def _gzip_size_directly(x, level, packed):
+    data = bytes(np.packbits(x.astype(np.uint8).ravel())) if packed else bytes(x.astype(np.uint8).ravel())
+    return len(gzip.compress(data, compresslevel=level, mtime=0))
+
+
+def test_gzip_bits_is_gzip_called_directly_at_the_setting_given():
     x = (np.random.default_rng(3).random((50, 64)) < 0.2).astype(float)
-    sizes = []
-    for level in range(1, 10):
-        sizes.append(len(gzip.compress(bytes(x.astype(np.uint8).ravel()), compresslevel=level, mtime=0)))
-        packed = bytes(np.packbits(x.astype(np.uint8).ravel()))
-        sizes.append(len(gzip.compress(packed, compresslevel=level, mtime=0)))
-    bits, setting = baselines.gzip_bits(x)
-    assert bits == 8 * min(sizes) / 50
-    assert setting["level"] in range(1, 10) and setting["packing"] in baselines.GZIP_PACKINGS
+    for level in (1, 5, 9):
+        for packed, packing in ((False, "one byte per pixel"), (True, "eight pixels per byte")):
+            assert baselines.gzip_bits(x, level, packing) == 8 * _gzip_size_directly(x, level, packed) / 50
+
+
+def test_choose_gzip_picks_the_smallest_validation_file():
+    rng = np.random.default_rng(4)
+    x_valid = (rng.random((40, 64)) < 0.2).astype(float)
+    sizes = {(level, packing): _gzip_size_directly(x_valid, level, packing == "eight pixels per byte")
+             for level in range(1, 10) for packing in baselines.GZIP_PACKINGS}
+    setting, bits = baselines.choose_gzip(x_valid)
+    assert sizes[setting["level"], setting["packing"]] == min(sizes.values())
+    assert bits == {key: 8 * size / 40 for key, size in sizes.items()}
+    # the choice is made on x_valid alone: another set scored at that setting is gzip at that setting
+    x_test = (rng.random((30, 64)) < 0.2).astype(float)
+    assert baselines.gzip_bits(x_test, **setting) == 8 * _gzip_size_directly(
+        x_test, setting["level"], setting["packing"] == "eight pixels per byte") / 30
+
+
+def test_gzip_codes_the_same_rows_in_fewer_bits_when_alike_rows_are_neighbours():
+    # two prototypes, 100 noisy copies of each: sorted, gzip finds long matches close by
+    rng = np.random.default_rng(5)
+    prototypes = rng.random((2, 64)) < 0.5
+    x = np.repeat(prototypes, 100, axis=0) ^ (rng.random((200, 64)) < 0.02)
+    shuffled = x[rng.permutation(200)]
+    packed = "eight pixels per byte"
+    assert baselines.gzip_bits(x, 9, packed) < baselines.gzip_bits(shuffled, 9, packed)
+
+
+def test_label_bits_by_hand():
+    log2_prior = np.log2([0.5, 0.25, 0.25])
+    np.testing.assert_allclose(baselines.label_bits([0, 0, 1, 2], log2_prior), [1.0, 1.0, 2.0, 2.0])
+    # ten equally frequent classes: log2 10 = 3.32 bits for every label
+    uniform = baselines.class_log_prior(np.repeat(np.arange(10), 7))
+    np.testing.assert_allclose(baselines.label_bits([3, 9], uniform), [math.log2(10)] * 2)
+
+
+def test_unlabelled_bits_by_hand():
+    # p(x | 0) = 1/4, p(x | 1) = 1/8, P(0) = P(1) = 1/2: p(x) = 1/8 + 1/16 = 3/16
+    log2_p = np.log2([[1 / 4, 1 / 8]])
+    assert baselines.unlabelled_bits(log2_p, np.log2([0.5, 0.5]))[0] == pytest.approx(-math.log2(3 / 16), abs=1e-12)
+
+
+@given(st.lists(st.floats(-60.0, 0.0), min_size=3, max_size=3), st.lists(st.floats(0.01, 1.0), min_size=3, max_size=3),
+       st.integers(0, 2))
+def test_unlabelled_bits_is_the_label_paid_code_minus_the_posterior_of_the_class(log2_p, weights, c):
+    """-log2 sum_c P(c) p(x|c) = -log2 P(c) - log2 p(x|c) + log2 P(c|x), so never more than the label-paid code."""
+    prior = np.array(weights) / np.sum(weights)
+    joint = [2.0 ** (lp) * pc for lp, pc in zip(log2_p, prior)]  # plain floats: P(c) p(x | c)
+    unlabelled = baselines.unlabelled_bits([log2_p], np.log2(prior))[0]
+    paid = baselines.label_bits([c], np.log2(prior))[0] - log2_p[c]
+    assert unlabelled <= paid + 1e-9
+    assert paid - unlabelled == pytest.approx(-math.log2(joint[c] / sum(joint)), abs=1e-9)
+
+
+def _plain_mcnemar_p(n_a, n_b):
+    """Two-sided exact binomial test with p = 1/2: twice the smaller tail, at most 1."""
+    n = n_a + n_b
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, k) for k in range(min(n_a, n_b) + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
+def test_mcnemar_test_by_hand():
+    labels = np.zeros(10, int)
+    # pattern:        0  1  2  3  4  5  6  7  8  9
+    a = np.array([1, 0, 0, 0, 0, 0, 1, 1, 0, 0])  # wrong on 0 (alone), 6 and 7 (with b)
+    b = np.array([0, 1, 1, 1, 1, 1, 1, 1, 0, 0])  # wrong on 1-5 (alone), 6 and 7 (with a)
+    result = baselines.mcnemar_test(a, b, labels)
+    assert (result.only_a_wrong, result.only_b_wrong) == (1, 5)
+    # 6 discordant pairs, 1 against 5: P(X <= 1) + P(X >= 5) = (1 + 6 + 6 + 1) / 64
+    assert result.p_value == pytest.approx(14 / 64, abs=1e-12)
+    assert baselines.mcnemar_test(a, a, labels).p_value == 1.0, "no discordant pairs: no evidence either way"
+    # a classifier always right against b, wrong on 7 patterns: 0 against 7, (1 + 1) / 128
+    assert baselines.mcnemar_test(labels, b, labels).p_value == pytest.approx(2 / 128, abs=1e-12)
+
+
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2), st.integers(0, 2)), min_size=1, max_size=60))
+def test_mcnemar_test_counts_discordant_pairs_and_is_symmetric(rows):
+    a, b, y = (np.array(column) for column in zip(*rows))
+    result = baselines.mcnemar_test(a, b, y)
+    n_a = sum(1 for ai, bi, yi in rows if ai != yi and bi == yi)
+    n_b = sum(1 for ai, bi, yi in rows if bi != yi and ai == yi)
+    assert (result.only_a_wrong, result.only_b_wrong) == (n_a, n_b)
+    assert result.p_value == pytest.approx(_plain_mcnemar_p(n_a, n_b), rel=1e-9)
+    swapped = baselines.mcnemar_test(b, a, y)
+    assert (swapped.only_a_wrong, swapped.only_b_wrong, swapped.p_value) == (n_b, n_a, result.p_value)
 
 
 def test_classify_and_class_prior_by_hand():
@@ -168,6 +257,22 @@ def test_baselines_refuse_bad_arguments():
         baselines.class_log_prior([0, 3], n_classes=3)
     with pytest.raises(ValueError, match="tol is -1"):
         baselines.fit_mixture(x, 1, tol=-1.0)
+    with pytest.raises(ValueError, match="level is 0"):
+        baselines.gzip_bits(x, 0, "eight pixels per byte")
+    with pytest.raises(ValueError, match="packing is 'bits'"):
+        baselines.gzip_bits(x, 9, "bits")
+    with pytest.raises(ValueError, match="x_valid contains the value 0.5"):
+        baselines.choose_gzip([[0.5, 1.0]])
+    with pytest.raises(ValueError, match="y contains 3"):
+        baselines.label_bits([0, 3], np.log2([0.5, 0.25, 0.25]))
+    with pytest.raises(ValueError, match="log2_prior sums to 1.5"):
+        baselines.label_bits([0], np.log2([1.0, 0.5]))
+    with pytest.raises(ValueError, match="log2_prior has shape"):
+        baselines.unlabelled_bits(np.zeros((2, 3)), np.log2([0.5, 0.5]))
+    with pytest.raises(ValueError, match="predicted_b has shape"):
+        baselines.mcnemar_test([0, 1], [0, 1, 1], [0, 1])
+    with pytest.raises(TypeError, match="labels"):
+        baselines.mcnemar_test([0, 1], [0, 1], "01")
 
 
 # ---------------------------------------------------------------------------- log_evidence
@@ -309,35 +414,73 @@ def test_the_readme_snippet_runs(tmp_path, monkeypatch, capsys):
 
 
 # ---------------------------------------------------------------------------- the benchmark's output
-def test_benchmark_prints_the_table_as_its_last_json_line(capsys):
+def _benchmark():
     spec = importlib.util.spec_from_file_location("digits_benchmark", ROOT / "benchmarks" / "digits.py")
     benchmark = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(benchmark)
-    benchmark.main(["--json", "--examples", "2000", "--samples", "4", "--class-samples", "2", "--meanfield-iterations", "3"])
+    return benchmark
+
+
+MODELS = ["base rates per class", "base rates pooled", "mixture", "gzip, class order", "gzip, shuffled",
+          "wake-sleep per digit", "wake-sleep one machine", "deterministic machine"]
+PER_CLASS = {"base rates per class", "mixture", "wake-sleep per digit", "deterministic machine"}
+
+
+def test_benchmark_prints_the_table_as_its_last_json_line_and_rescoring_reproduces_it(capsys, tmp_path):
+    benchmark = _benchmark()
+    tiny = ["--examples", "2000", "--samples", "4", "--class-samples", "2", "--meanfield-iterations", "3"]
+    benchmark.main(["--json", "--save", str(tmp_path), *tiny])
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["problem"] == "digits" and summary["threshold"] == 7
-    models = [row["model"] for row in summary["rows"]]
-    assert models == ["base rates per class", "base rates pooled", "mixture", "gzip", "wake-sleep per digit",
-                      "wake-sleep one machine", "mean field"]
+    assert [row["model"] for row in summary["rows"]] == MODELS
+    labels = baselines.label_bits(digits().y_test, baselines.class_log_prior(digits().y_train)).mean()
     for row in summary["rows"]:
-        assert list(row) == ["model", "test_bits", "stderr_bits", "train_bits", "error_rate", "seconds"]
+        assert list(row) == ["model", "test_bits", "stderr_bits", "train_bits", "label_bits", "error_rate", "seconds"]
+        if row["model"] in PER_CLASS:
+            assert row["label_bits"] == pytest.approx(labels, abs=1e-4) and row["error_rate"] is not None
+        else:
+            assert row["label_bits"] is None and row["error_rate"] is None
     by_model = {row["model"]: row for row in summary["rows"]}
-    assert by_model["gzip"]["stderr_bits"] is None and by_model["gzip"]["error_rate"] is None
-    assert by_model["base rates per class"]["error_rate"] is not None
+    assert by_model["gzip, class order"]["stderr_bits"] is None
+    assert {(t["a"], t["b"]) for t in summary["paired_tests"]} == {
+        (a, b) for i, a in enumerate(benchmark.CLASSIFIERS) for b in benchmark.CLASSIFIERS[i + 1:]}
+    saved = json.loads((tmp_path / "runs.json").read_text())
+
+    # --rescore trains nothing, keeps what training recorded and scores the same machines alike
+    benchmark.main(["--json", "--rescore", str(tmp_path)])
+    rescored = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    for before, after in zip(summary["rows"], rescored["rows"]):
+        assert {k: v for k, v in before.items() if k != "seconds"} == {k: v for k, v in after.items() if k != "seconds"}
+        if before["model"].startswith(("wake-sleep", "deterministic")):
+            assert before["seconds"] == after["seconds"], "the training time is kept"
+    again = json.loads((tmp_path / "runs.json").read_text())
+    assert again["samples"] == 4 and again["curves"] == saved["curves"] and again["command"] == saved["command"]
+    assert again["rescore_command"].endswith(f"--rescore {tmp_path}")
 
 
 def test_saved_runs_support_the_acceptance_claims():
     """The committed benchmark results (benchmarks/results/digits/runs.json): per-digit machines below
-    base rates, gzip and the mixture by more than two standard errors, trained within 60 s."""
+    base rates, gzip and the mixture by more than two standard errors (the label paid against gzip),
+    trained within 60 s; the saved predictions, label bits and paired tests agree with the rows."""
     meta = json.loads((ROOT / "benchmarks" / "results" / "digits" / "runs.json").read_text())
+    assert [row["model"] for row in meta["rows"]] == MODELS
     rows = {row["model"]: row for row in meta["rows"]}
     hm = rows["wake-sleep per digit"]
-    for other in ("base rates per class", "mixture", "gzip"):
+    for other in ("base rates per class", "mixture", "gzip, class order", "gzip, shuffled"):
         errors = [e for e in (hm["stderr_bits"], rows[other]["stderr_bits"]) if e is not None]
-        assert rows[other]["test_bits"] - hm["test_bits"] > 2 * math.sqrt(sum(e * e for e in errors)), other
+        paid = hm["label_bits"] - (rows[other]["label_bits"] or 0.0)  # what knowing the class gave hm over other
+        assert rows[other]["test_bits"] - hm["test_bits"] - paid > 2 * math.sqrt(sum(e * e for e in errors)), other
     assert hm["seconds"] <= 60
     per_digit = meta["test_bits_per_digit"]
     assert np.mean(per_digit["wake-sleep per digit"]) == pytest.approx(hm["test_bits"], abs=1e-3)
+    split = digits(meta["threshold"])
+    for name, predicted in meta["test_predictions"].items():
+        assert np.mean(np.array(predicted) != split.y_test) == pytest.approx(rows[name]["error_rate"], abs=1e-4)
+    for test in meta["paired_tests"]:
+        result = baselines.mcnemar_test(meta["test_predictions"][test["a"]], meta["test_predictions"][test["b"]],
+                                        split.y_test)
+        assert (test["only_a_wrong"], test["only_b_wrong"]) == (result.only_a_wrong, result.only_b_wrong)
+    assert set(meta["gzip_settings"]) == {"gzip, class order", "gzip, shuffled"}
 
 
 # ---------------------------------------------------------------------------- the figures of notebook 10
@@ -350,6 +493,11 @@ def test_digit_figures_draw_from_the_saved_runs(split, tmp_path):
     assert sorted(k for k in machines if isinstance(k, int)) == list(range(10)) and machines["all"].sizes == (64, 16, 16, 4)
     for fig in (code_lengths(meta["rows"]), validation_curves(meta["curves"]), digit_grid(split.x_test[:12], "digits")):
         assert isinstance(fig, Figure)
+    # the per-class rows' bars are extended by their label bits, the others' are not
+    fig = code_lengths([{"model": "mixture", "test_bits": 20.0, "stderr_bits": 0.5, "label_bits": 3.0},
+                        {"model": "gzip", "test_bits": 30.0, "stderr_bits": None}])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "20.0 + 3.0 = 23.0" in texts and "30.0" in texts
     with pytest.raises(ValueError, match="no runs.json"):
         load_digits_runs(tmp_path)
     with pytest.raises(TypeError, match="directory"):

@@ -97,24 +97,37 @@ def digit_grid(patterns, title, n_cols=10):
 def code_lengths(rows):
     """The table as horizontal bars: test bits per digit of every model, with two standard errors.
 
-    rows : list of dicts with ``"model"``, ``"test_bits"`` and ``"stderr_bits"`` (None: no error
-    bar), as in ``runs.json``; the Helmholtz machines' rows (wake-sleep and mean field) are drawn in HM_COLOUR.
+    rows : list of dicts with ``"model"``, ``"test_bits"``, ``"stderr_bits"`` (None: no error bar)
+    and optionally ``"label_bits"`` (None or absent: the model is not told the class), as in
+    ``runs.json``. A per-class model's bar is extended by its label bits, hatched: what it must pay
+    to be compared with the models that are not told the class. The Helmholtz machines' rows
+    (wake-sleep and the deterministic machine) are drawn in HM_COLOUR.
     """
     if not isinstance(rows, list) or not rows:
         raise TypeError(f"rows is {describe(rows)}; expected a non-empty list of table rows (dicts)")
     names = [as_text(row["model"], "model") for row in rows]
     bits = np.array([float(row["test_bits"]) for row in rows])
+    labels = np.array([float(row.get("label_bits") or 0.0) for row in rows])
     errors = np.array([2 * float(row["stderr_bits"]) if row["stderr_bits"] is not None else 0.0 for row in rows])
-    fig = new_figure(0.45 * len(rows) + 1.2)
+    fig = new_figure(0.45 * len(rows) + 1.4)
     ax = fig.add_subplot()
-    colours = [HM_COLOUR if name.startswith("wake-sleep") or name == "mean field" else OTHER_COLOUR for name in names]
+    colours = [HM_COLOUR if name.startswith("wake-sleep") or name == "deterministic machine" else OTHER_COLOUR
+               for name in names]
     y = np.arange(len(rows))[::-1]
-    ax.barh(y, bits, xerr=errors, color=colours, capsize=3)
-    for yi, b, e in zip(y, bits, errors):
-        ax.text(b + e + 0.5, yi, f"{b:.1f}", va="center")
+    ax.barh(y, bits, color=colours)
+    if labels.any():
+        ax.barh(y, labels, left=bits, color="white", edgecolor=colours, hatch="///",
+                label=r"the class, $-\log_2 P(c)$: what a per-class model pays to be compared with the others")
+    spread = errors > 0  # gzip codes the test set as one file: no error bar
+    ax.errorbar((bits + labels)[spread], y[spread], xerr=errors[spread], fmt="none", ecolor="black", capsize=3)
+    for yi, b, lab, e in zip(y, bits, labels, errors):
+        text = f"{b:.1f} + {lab:.1f} = {b + lab:.1f}" if lab else f"{b:.1f}"
+        ax.text(b + lab + e + 0.5, yi, text, va="center")
     ax.set_yticks(y, names)
-    ax.set_xlabel("bits per test digit (bars: ± 2 standard errors)")
-    ax.set_xlim(0, bits.max() * 1.15)
+    ax.set_xlabel("bits per test digit (error bars: ± 2 standard errors)")
+    ax.set_xlim(0, (bits + labels).max() * 1.3)
+    if labels.any():
+        fig.legend(loc="outside lower center", frameon=False)
     ax.set_title("test code length per digit (red: Helmholtz machines; fewer bits is better)")
     return fig
 
