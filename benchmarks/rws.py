@@ -31,6 +31,26 @@ ends with {"problem": "digits", "rows": [{"method", "k", "test_bits", "stderr_bi
 (``seconds``: fitting all ten machines, validation included) and with ``--save DIR`` writes
 ``DIR/digits.json`` (command, settings, rows, every method's bits for each test digit, the paired
 difference of each RWS variant from wake-sleep with its standard error, the validation curves).
+
+``--problem stalls`` continues, for many more steps, the exact ascent that notebook 11 runs for
+1000 steps from the stalled bars machines: it reads ``benchmarks/results/rws/runs.json`` and the
+machines beside it (``--runs DIR`` to read another folder), calls a run stalled when its KL is more
+than twice the median KL of its method (the notebook's rule), and from each stalled machine runs
+:func:`hmlib.likelihood.projected_ascent` (step 2, pixel weights >= 0) for ``--steps`` steps
+(default 100 000, about half a minute per machine), recording the KL after 10^3, 3 x 10^3, 10^4, ...
+steps. It then finishes the climb with L-BFGS-B (Byrd et al. 1995; scipy, the same bounds) until it
+converges, and reports there the KL, the length of the projected gradient and the largest and
+smallest eigenvalues of the Hessian of the average log-likelihood over the coordinates not held at
+0 (central differences of the exact gradient). A largest eigenvalue at or below 0 (to round-off)
+means no direction leads uphill to second order: a local optimum, flat along the directions whose
+eigenvalue is 0.
+
+    python benchmarks/rws.py --problem stalls --json --save benchmarks/results/rws
+
+ends with {"problem": "stalls", "stalled": [{"method", "seed", "kl_bits", "checkpoints", "kl_bits_at",
+"rises_every_step", "converged_kl_bits", "lbfgsb_iterations", "lbfgsb_message", "gradient_length",
+"largest_eigenvalue", "smallest_eigenvalue", "seconds"}, ...]} and with ``--save DIR`` writes it,
+with the command and the settings, to ``DIR/stalls.json``.
 """
 
 import argparse
@@ -44,9 +64,13 @@ from pathlib import Path
 
 import numpy as np
 
-from hmlib import rws, wakesleep
+from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
+
+from hmlib import likelihood, rws, wakesleep
 from hmlib.data import bars, bars_distribution
 from hmlib.evaluation import kl_data_model_bits
+from hmlib.model import HelmholtzMachine
 
 EXAMPLES = 2_000_000  # the paper's bars run
 BATCH_SIZE = 50  # as benchmarks/bars.py
@@ -166,9 +190,105 @@ def run_digits(args):
     return {"problem": "digits", "rows": rows}
 
 
+def stalled(runs):
+    """The runs whose KL is more than twice the median KL of their method (notebook 11's rule)."""
+    medians = {m: float(np.median([r["kl_bits"] for r in runs if r["method"] == m])) for m in {r["method"] for r in runs}}
+    return [r for r in runs if r["kl_bits"] > 2 * medians[r["method"]]]
+
+
+def _curvature(machine, patterns, probs, h=1e-5):
+    """Largest and smallest eigenvalues of the Hessian of sum_x p(x) log p(x) over theta, leaving out
+    the visible weights held at 0: central differences of the exact gradient, symmetrised."""
+    def gradient(m):
+        g = likelihood.average_log_likelihood_gradient(m, patterns, probs)
+        return np.concatenate([a.ravel() for a in g["theta"] + g["theta_bias"]])
+
+    slots = [(name, layer, index) for name in ("theta", "theta_bias") for layer, a in enumerate(getattr(machine, name))
+             for index in np.ndindex(a.shape)]
+    free = [i for i, (name, layer, index) in enumerate(slots) if not (name == "theta" and layer == 0 and machine.theta[0][index] <= 0)]
+    columns = []
+    for i in free:
+        name, layer, index = slots[i]
+        up, down = machine.copy(), machine.copy()
+        getattr(up, name)[layer][index] += h
+        getattr(down, name)[layer][index] -= h
+        columns.append((gradient(up) - gradient(down))[free] / (2 * h))
+    hessian = np.array(columns)
+    eigenvalues = np.linalg.eigvalsh((hessian + hessian.T) / 2)
+    return float(eigenvalues[-1]), float(eigenvalues[0])
+
+
+def _converge(machine, patterns, probs):
+    """L-BFGS-B on sum_x p(x) log p(x) over theta from ``machine``, visible weights >= 0, to convergence.
+
+    Returns ``(machine, result)`` (scipy's OptimizeResult)."""
+    slots = [(name, layer) for name in ("theta", "theta_bias") for layer in range(len(getattr(machine, name)))]
+    shapes = [getattr(machine, name)[layer].shape for name, layer in slots]
+    sizes = [int(np.prod(shape)) for shape in shapes]
+
+    def unpack(vector):
+        out, pieces = machine.copy(), np.split(vector, np.cumsum(sizes)[:-1])
+        for (name, layer), shape, piece in zip(slots, shapes, pieces):
+            getattr(out, name)[layer] = piece.reshape(shape).copy()
+        return out
+
+    def objective(vector):
+        m = unpack(vector)
+        g = likelihood.average_log_likelihood_gradient(m, patterns, probs)
+        flat = np.concatenate([a.ravel() for a in g["theta"] + g["theta_bias"]])
+        return -likelihood.average_log_likelihood(m, patterns, probs), -flat
+
+    start = np.concatenate([getattr(machine, name)[layer].ravel() for name, layer in slots])
+    bounds = [(0.0, None)] * sizes[0] + [(None, None)] * (len(start) - sizes[0])
+    with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads only add overhead
+        result = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds,
+                          options={"maxiter": 100_000, "maxfun": 200_000, "gtol": 1e-12, "ftol": 1e-16})
+    return unpack(result.x), result
+
+
+def run_stalls(args):
+    """Long exact ascent from every stalled bars machine; returns the JSON summary."""
+    saved = json.loads((args.runs / "runs.json").read_text())
+    patterns, probs = bars_distribution()
+    entropy = -float(probs @ np.log(probs))  # nats
+    checkpoints = [c for c in (1000, 3000, 10_000, 30_000, 100_000, 300_000, 1_000_000) if c < args.steps] + [args.steps]
+    meta_settings = {"steps": args.steps, "step_size": likelihood.STEP_SIZE}
+    rows = []
+    for run in stalled(saved["runs"]):
+        start = time.perf_counter()
+        machine = HelmholtzMachine.load(args.runs / f"{run['method']}-seed-{run['seed']}.npz")
+        climbed, log_likelihood = likelihood.projected_ascent(machine, patterns, probs, steps=args.steps,
+                                                              step_size=likelihood.STEP_SIZE)
+        kl_at = [(-entropy - log_likelihood[c]) / np.log(2) for c in checkpoints]
+        converged, result = _converge(climbed, patterns, probs)
+        grads = likelihood.average_log_likelihood_gradient(converged, patterns, probs)
+        largest, smallest = _curvature(converged, patterns, probs)
+        rows.append({"method": run["method"], "seed": run["seed"], "kl_bits": run["kl_bits"], "checkpoints": checkpoints,
+                     "kl_bits_at": [round(float(v), 6) for v in kl_at],
+                     "rises_every_step": bool(np.all(np.diff(log_likelihood) > 0)),
+                     "converged_kl_bits": round(kl_data_model_bits(converged, patterns, probs), 6),
+                     "lbfgsb_iterations": int(result.nit), "lbfgsb_message": str(result.message),
+                     "gradient_length": float(likelihood.projected_gradient_length(converged, grads)),
+                     "largest_eigenvalue": largest, "smallest_eigenvalue": smallest,
+                     "seconds": round(time.perf_counter() - start, 1)})
+        if not args.json:
+            print(f"{run['method']} seed {run['seed']}: {run['kl_bits']:.3f} -> {kl_at[-1]:.4f} -> "
+                  f"{rows[-1]['converged_kl_bits']:.4f} bits, eigenvalues {smallest:.2e} .. {largest:.2e}", file=sys.stderr)
+    if args.save is not None:
+        args.save.mkdir(parents=True, exist_ok=True)
+        meta = {"command": "python benchmarks/rws.py " + " ".join(args.argv), **meta_settings,
+                "rule": "KL more than twice the median KL of the method", "stalled": rows}
+        (args.save / "stalls.json").write_text(json.dumps(meta, indent=1) + "\n")
+    return {"problem": "stalls", "stalled": rows}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--problem", choices=("bars", "digits"), default="bars", help="the bars (default) or the digits")
+    parser.add_argument("--problem", choices=("bars", "digits", "stalls"), default="bars",
+                        help="the bars (default), the digits, or long exact ascent from the stalled bars machines")
+    parser.add_argument("--steps", type=int, default=100_000, help="stalls: steps of exact ascent per machine")
+    parser.add_argument("--runs", type=Path, default=Path(__file__).resolve().parent / "results" / "rws",
+                        help="stalls: the folder of runs.json and the saved bars machines")
     parser.add_argument("--samples", type=int, default=1000, help="digits: importance samples per test digit")
     parser.add_argument("--seeds", type=int, default=10, help="number of seeds (0..N-1)")
     parser.add_argument("--json", action="store_true", help="print the JSON summary as the last line")
@@ -182,6 +302,15 @@ def main(argv=None):
         parser.error(f"--examples is {args.examples} and --k is {args.k}; expected positive integers")
     if args.samples < 2:
         parser.error(f"--samples is {args.samples}; expected an integer of at least 2")
+    if args.steps < 1:
+        parser.error(f"--steps is {args.steps}; expected a positive integer")
+    if args.problem == "stalls":
+        args.argv = list(argv if argv is not None else sys.argv[1:])
+        summary = run_stalls(args)
+        print(json.dumps(summary) if args.json else "\n".join(
+            f"{r['method']:12s} seed {r['seed']}: {r['kl_bits']:.3f} -> {r['kl_bits_at'][-1]:.4f} after {r['checkpoints'][-1]} "
+            f"steps -> {r['converged_kl_bits']:.4f} bits converged" for r in summary["stalled"]))
+        return
     if args.problem == "digits":
         args.argv = list(argv if argv is not None else sys.argv[1:])
         summary = run_digits(args)

@@ -3,7 +3,7 @@
 Maths modules (no plotting; none of them imports matplotlib or ipywidgets): ``model``
 (HelmholtzMachine), ``imaging``, ``exact``, ``data``, ``evaluation``, ``meanfield``,
 ``meanfield_fit``, ``wakesleep``, ``recognition_fit``, ``shifter``, ``baselines``, ``iwae``,
-``rws``; ``import hmlib`` makes each reachable (``hmlib.wakesleep.fit``, ``hmlib.rws.train``).
+``likelihood``, ``rws``; ``import hmlib`` makes each reachable (``hmlib.wakesleep.fit``, ``hmlib.rws.train``).
 Plots, widgets and progress bars live in ``hmlib.views``, one module per topic on top of them,
 imported explicitly (``from hmlib.views import digits``).
 """
@@ -15,6 +15,7 @@ from hmlib import (
     exact,
     imaging,
     iwae,
+    likelihood,
     meanfield,
     meanfield_fit,
     model,
@@ -33,6 +34,7 @@ __all__ = [
     "exact",
     "imaging",
     "iwae",
+    "likelihood",
     "meanfield",
     "meanfield_fit",
     "model",

@@ -6,9 +6,10 @@ Bornschein & Bengio (2015), "Reweighted wake-sleep", ICLR. One step on a minibat
   for every data vector, and normalise their importance weights
   ``omega_k = w_k / sum_j w_j`` with ``w_k = p(x, z_k) / Q(z_k | x)``;
 - **theta**: ``theta += lr * sum_k omega_k d log p(x, z_k) / d theta``, the wake delta rule of
-  :mod:`hmlib.wakesleep` with every sample weighted by omega_k. Its average over Q^K tends to
-  the exact gradient d log p(x) / d theta as K grows (:func:`hmlib.iwae.expected_theta_update`);
-  for K = 1 it is the wake phase, the gradient of -F;
+  :mod:`hmlib.wakesleep` with every sample weighted by omega_k. Its average over Q^K is exactly
+  the gradient of the importance-weighted bound, dL_K / d theta (Burda et al. 2016, Section 3;
+  :func:`hmlib.iwae.expected_theta_update`), so the step is unbiased for L_K and biased for
+  d log p(x) / d theta, to which it tends as K grows; for K = 1 it is the wake phase, the gradient of -F;
 - **phi**, one of three variants (``RWSSettings.q_update``):
   ``"wake"``: ``phi += lr * sum_k omega_k d log Q(z_k | x) / d phi`` on the data, a step on
   KL(P || Q) at the data instead of at fantasies; ``"sleep"``: the classic sleep phase of

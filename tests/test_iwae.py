@@ -3,7 +3,7 @@
 References: plain loops over every K-tuple with itertools.product, scoring each configuration with
 the machine's own log p and log Q (not hmlib.exact); the exact free energy and its gradient
 (hmlib.exact); the binomial closed form for one hidden unit; central finite differences of
-log p(x).
+log p(x) and of L_K; chi^2 as a plain sum over configurations and as Var_Q(w) / p(x)^2.
 """
 
 import itertools
@@ -11,6 +11,9 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from scipy.special import logsumexp
 
 from hmlib import exact, iwae
@@ -205,6 +208,134 @@ def test_gradient_bias_shrinks_with_k_and_vanishes_in_the_limit():
     errors = [abs(iwae.expected_weights(hm1, x, k)[0, 1] - p_on) for k in (1, 4, 16)]
     assert errors[0] > 0.1 and errors[2] < errors[0] / 8
     assert iwae.gradient_bias(_one_hidden_unit(p_on), x, 3) < 1e-12  # Q = P: no bias for any K
+
+
+# ---------------------------------------------------------------------- the theta step is unbiased for L_K
+def _theta_differences(hm, bound, h=1e-5):
+    """Central differences of ``bound(machine)`` (a float) w.r.t. every theta, flattened like _flat."""
+    parts = []
+    for name in ("theta", "theta_bias"):
+        for layer, array in enumerate(getattr(hm, name)):
+            grad = np.zeros_like(array)
+            for index in np.ndindex(array.shape):
+                plus, minus = hm.copy(), hm.copy()
+                getattr(plus, name)[layer][index] += h
+                getattr(minus, name)[layer][index] -= h
+                grad[index] = (bound(plus) - bound(minus)) / (2 * h)
+            parts.append(grad)
+    n_theta = len(hm.theta)
+    return np.concatenate([a.ravel() for a in parts[:n_theta] + parts[n_theta:]])
+
+
+def test_expected_theta_update_is_the_gradient_of_the_bound():
+    # Q does not depend on theta, so d L_K/d theta = E[d log (1/K sum_k w_k)/d theta] = E[sum_k omega_k
+    # d log p(x, z_k)/d theta]: the K-sample theta step is unbiased for the gradient of L_K (Burda et
+    # al. 2016, Section 3), and biased only as an estimate of d log p(x)/d theta
+    hm = _machine(8, sizes=(4, 2, 1))
+    x = X4[0]
+    exact_gradient = _flat(iwae.log_evidence_gradient(hm, X4[:1]))
+    for k in (1, 2, 3):
+        of_bound = _theta_differences(hm, lambda m: _loop_bound(m, x, k))
+        np.testing.assert_allclose(_loop_expected_update(hm, x, k), of_bound, rtol=0, atol=1e-8)
+        np.testing.assert_allclose(_flat(iwae.expected_theta_update(hm, X4[:1], k)), of_bound, rtol=0, atol=1e-8)
+        assert np.linalg.norm(of_bound - exact_gradient) > 1e-2, "the bound's gradient is not log p's"
+
+
+@st.composite
+def _small_machines(draw):
+    """Sigmoid machines of 2-3 layers, at most 4 hidden units, weights in [-4, 4]."""
+    sizes = [draw(st.integers(1, 3))] + draw(st.lists(st.integers(1, 2), min_size=1, max_size=2))
+    weight = st.floats(-4.0, 4.0, allow_nan=False, allow_infinity=False)
+    L = len(sizes)
+    theta = [draw(arrays(np.float64, (sizes[l + 1], sizes[l]), elements=weight)) for l in range(L - 1)]
+    theta_bias = [draw(arrays(np.float64, (n,), elements=weight)) for n in sizes]
+    phi = [draw(arrays(np.float64, (sizes[l], sizes[l + 1]), elements=weight)) for l in range(L - 1)]
+    phi_bias = [draw(arrays(np.float64, (n,), elements=weight)) for n in sizes[1:]]
+    x = draw(arrays(np.float64, (1, sizes[0]), elements=st.sampled_from([0.0, 1.0])))
+    return HelmholtzMachine(theta, theta_bias, phi, phi_bias), x, draw(st.integers(1, 2))
+
+
+@given(_small_machines())
+def test_expected_theta_update_is_the_gradient_of_the_bound_for_any_machine(case):
+    hm, x, k = case
+    of_bound = _theta_differences(hm, lambda m: float(iwae.importance_bound(m, x, k)[0]))
+    np.testing.assert_allclose(_flat(iwae.expected_theta_update(hm, x, k)), of_bound, rtol=0, atol=1e-7)
+
+
+# ---------------------------------------------------------------------- chi^2 and L_K beyond enumeration
+def test_chi_square_is_a_plain_sum_and_the_variance_of_the_weights():
+    hm = _machine(9)
+    got = iwae.chi_square(hm, X4)
+    for b, x in enumerate(X4):
+        _, log_p, log_q = _per_config(hm, x)
+        z = sum(math.exp(v) for v in log_p)
+        posterior, q = [math.exp(v) / z for v in log_p], [math.exp(v) for v in log_q]
+        assert got[b] == pytest.approx(sum(p * p / qi for p, qi in zip(posterior, q)) - 1.0, abs=1e-10)
+        w = [math.exp(a - c) for a, c in zip(log_p, log_q)]
+        variance = sum(qi * wi * wi for qi, wi in zip(q, w)) - sum(qi * wi for qi, wi in zip(q, w)) ** 2
+        assert got[b] == pytest.approx(variance / z**2, rel=1e-9)
+    assert np.all(got > 0)
+
+
+def test_chi_square_is_zero_when_q_is_the_posterior():
+    x = np.array([[1.0, 0.0]])
+    p_on = exact.posterior(_one_hidden_unit(0.5), x)[0, 1]
+    assert iwae.chi_square(_one_hidden_unit(p_on), x)[0] == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_quadrature_bound_matches_enumeration(seed):
+    hm = _machine(seed, scale=2.5)
+    for k in (1, 2, 3, 4):
+        np.testing.assert_allclose(iwae.importance_bound_quadrature(hm, X4, k), iwae.importance_bound(hm, X4, k),
+                                   rtol=0, atol=1e-9)
+
+
+def test_quadrature_bound_matches_binomial_closed_form_at_large_k():
+    hm = _one_hidden_unit(0.3)
+    x = np.array([[1.0, 0.0]])
+    _, log_p, log_q = _per_config(hm, x[0])
+    w0, w1 = np.exp(log_p - log_q)
+    q = math.exp(log_q[1])
+    for k in (12, 50, 200):
+        # log of C(K, j) q^j (1-q)^(K-j) with lgamma, so that no term overflows
+        want = sum(math.exp(math.lgamma(k + 1) - math.lgamma(j + 1) - math.lgamma(k - j + 1) + j * math.log(q)
+                            + (k - j) * math.log(1 - q)) * math.log((j * w1 + (k - j) * w0) / k) for j in range(k + 1))
+        assert iwae.importance_bound_quadrature(hm, x, k)[0] == pytest.approx(want, abs=1e-10)
+
+
+def test_gap_approaches_chi_square_over_2k():
+    hm = _machine(1, sizes=(4, 2, 1), scale=2.0)
+    x = X4[:1]
+    log_z = exact.log_evidence(hm, x)[0]
+    chi2 = iwae.chi_square(hm, x)[0]
+    gaps = np.array([log_z - iwae.importance_bound_quadrature(hm, x, k)[0] for k in (10, 100, 1000, 10**5)])
+    assert np.all(np.diff(gaps) < 0) and np.all(gaps > 0)
+    ratios = gaps * 2 * np.array([10, 100, 1000, 10**5]) / chi2  # the delta method: -> 1 as K grows
+    assert np.all(np.diff(np.abs(ratios - 1.0)) < 0)
+    assert abs(ratios[-1] - 1.0) < 0.01
+
+
+def test_quadrature_bound_is_minus_infinity_where_q_proposes_impossible_configurations():
+    # odds imaging: with its parent off, the visible unit has input 0 and cannot be on
+    hm = HelmholtzMachine([np.array([[1.0]])], [np.array([0.0]), np.array([1.0])], [np.zeros((1, 1))],
+                          [np.array([0.0])], imaging="odds")
+    x = np.array([[1.0]])
+    assert np.isneginf(iwae.importance_bound(hm, x, 2)[0])
+    assert np.isneginf(iwae.importance_bound_quadrature(hm, x, 2)[0])
+    assert np.isfinite(iwae.chi_square(hm, x)[0]), "Q > 0 wherever P > 0: chi^2 is finite"
+
+
+def test_bad_quadrature_arguments_raise():
+    hm = _machine(0)
+    with pytest.raises(ValueError, match="k"):
+        iwae.importance_bound_quadrature(hm, X4, 0)
+    with pytest.raises(ValueError, match="k"):
+        iwae.importance_bound_quadrature(hm, X4, iwae.MAX_QUADRATURE_K + 1)
+    with pytest.raises(TypeError, match="k"):
+        iwae.importance_bound_quadrature(hm, X4, 2.0)
+    with pytest.raises(ValueError, match="x"):
+        iwae.chi_square(hm, np.ones((1, 3)))
 
 
 # ---------------------------------------------------------------------- bad inputs

@@ -2,10 +2,15 @@
 
 References: the public delta rules of hmlib.wakesleep applied row by row and weighted by hand;
 importance weights worked out by hand; one training step replayed with the machine's own samplers
-and log-probabilities from the same random stream; the exact KL on a tiny data set.
+and log-probabilities from the same random stream; the exact KL on a tiny data set. For the
+stalled bars runs of notebook 11 (benchmarks/rws.py --problem stalls): the rule on made-up runs, the
+Hessian against second differences of the exact log-likelihood, the saved long ascent replayed.
 """
 
+import importlib.util
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -218,6 +223,19 @@ def test_views_draw_and_refuse_bad_arguments():
         views.bars_kl_figure([("a", 0.1)], ["a"])
     with pytest.raises(ValueError, match="'c'"):
         views.bars_kl_figure(runs, ["c"])
+    fig = views.gap_figure([1, 10, 100], [0.5, 0.2, 0.03], 4.0)
+    assert isinstance(fig, Figure) and len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    lines = [line for line in ax.get_lines() if len(line.get_xdata()) == 3]
+    assert len(lines) == 2 and lines[0].get_linestyle() != lines[1].get_linestyle()
+    np.testing.assert_allclose(lines[1].get_ydata(), [2.0, 0.2, 0.02])  # chi^2 / 2K
+    with pytest.raises(ValueError, match="gaps"):
+        views.gap_figure([1, 10], [0.5], 4.0)
+    with pytest.raises(ValueError, match="gaps"):
+        views.gap_figure([1, 10], [0.5, 0.0], 4.0)
+    with pytest.raises(ValueError, match="chi_square"):
+        views.gap_figure([1, 10], [0.5, 0.2], 0.0)
 
 
 # ---------------------------------------------------------------------- validation and early stopping (digits)
@@ -265,3 +283,71 @@ def test_bad_validation_arguments_raise():
         rws.train(hm, np.zeros((1, 4)), rws.RWSSettings(examples=10, validate_every=0), validation=np.zeros((2, 4)))
     with pytest.raises(TypeError, match="patience"):
         rws.train(hm, np.zeros((1, 4)), rws.RWSSettings(examples=10, patience=2.5), validation=np.zeros((2, 4)))
+
+
+# ---------------------------------------------------------------------- the stalled bars runs (notebook 11)
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "rws"
+
+
+def _rws_benchmark():
+    spec = importlib.util.spec_from_file_location("rws_benchmark", ROOT / "benchmarks" / "rws.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_stalled_rule_is_twice_the_median_of_each_method():
+    runs = [{"method": "a", "kl_bits": v} for v in (1.0, 1.1, 1.2, 2.5)] + [{"method": "b", "kl_bits": v} for v in (0.1, 0.3, 0.2)]
+    # medians 1.15 and 0.2: a's 2.5 is over 2.3; b's 0.3 is not over 0.4
+    assert [r["kl_bits"] for r in _rws_benchmark().stalled(runs)] == [2.5]
+
+
+def test_curvature_matches_second_differences_of_the_log_likelihood():
+    bench = _rws_benchmark()
+    patterns = np.array([[1, 0], [0, 1], [1, 1]], float)
+    probs = np.array([0.5, 0.3, 0.2])
+    hm = HelmholtzMachine.random((2, 1), seed=3, scale=1.0)
+    hm.theta[0][0, 1] = 0.0  # a visible weight held at 0: left out of the Hessian
+    slots = [("theta", 0, (0, 0)), ("theta_bias", 0, (0,)), ("theta_bias", 0, (1,)), ("theta_bias", 1, (0,))]
+
+    def value(shifts):
+        m = hm.copy()
+        for (name, layer, index), d in zip(slots, shifts):
+            getattr(m, name)[layer][index] += d
+        return float(probs @ exact.log_evidence(m, patterns))
+
+    h, n = 1e-4, len(slots)
+
+    def shifted(i, sign_i, j, sign_j):
+        d = np.zeros(n)
+        d[i] += sign_i * h
+        d[j] += sign_j * h
+        return value(d)
+
+    hessian = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            hessian[i, j] = (shifted(i, 1, j, 1) - shifted(i, 1, j, -1) - shifted(i, -1, j, 1) + shifted(i, -1, j, -1)) / (4 * h * h)
+    want = np.linalg.eigvalsh(hessian)
+    largest, smallest = bench._curvature(hm, patterns, probs)
+    assert largest == pytest.approx(want[-1], abs=1e-6) and smallest == pytest.approx(want[0], abs=1e-6)
+
+
+def test_saved_long_ascent_starts_with_the_notebooks_1000_steps():
+    from hmlib import likelihood
+    from hmlib.data import bars_distribution
+
+    saved = json.loads((RESULTS / "stalls.json").read_text())
+    runs = json.loads((RESULTS / "runs.json").read_text())["runs"]
+    bench = _rws_benchmark()
+    assert [(r["method"], r["seed"]) for r in saved["stalled"]] == [(r["method"], r["seed"]) for r in bench.stalled(runs)]
+    patterns, probs = bars_distribution()
+    row = next(r for r in saved["stalled"] if r["method"] == "rws-wake-q")
+    machine = HelmholtzMachine.load(RESULTS / f"rws-wake-q-seed-{row['seed']}.npz")
+    climbed, _ = likelihood.projected_ascent(machine, patterns, probs, steps=row["checkpoints"][0],
+                                             step_size=saved["step_size"])
+    assert kl_data_model_bits(climbed, patterns, probs) == pytest.approx(row["kl_bits_at"][0], abs=1e-5)
+    for r in saved["stalled"]:
+        assert r["rises_every_step"] and r["gradient_length"] < 1e-6 and r["largest_eigenvalue"] < 1e-10
+        assert r["converged_kl_bits"] <= min(r["kl_bits_at"]) + 1e-9 and r["kl_bits_at"] == sorted(r["kl_bits_at"], reverse=True)

@@ -2,6 +2,7 @@
 
 - ``bound_figure``: L_1 = -F <= L_2 <= ... against the constant log Z (the picture of notebook 04,
   continued), beside the bias of the K-sample theta update against K.
+- ``gap_figure``: log Z - L_K against K on log-log axes, with its asymptote chi^2 / 2K.
 - ``bars_kl_figure``: the final KL[p_data || p_model] of every seed, one column per method.
 
 The computing is in ``hmlib.iwae`` and ``hmlib.rws``; this module only draws.
@@ -11,10 +12,12 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from hmlib.views._common import (
+    BLUE,
     CYCLE,
     FIGURE_WIDTH,
     LOG_Z_COLOUR,
     NEG_F_COLOUR,
+    VERMILLION,
     as_inches,
     as_list,
     as_mapping,
@@ -32,7 +35,8 @@ PAPER_KL = 0.10  # bits: Hinton, Dayan, Frey & Neal (1995) on the bars
 
 @styled
 def bound_figure(ks, bounds, log_z, biases, width=FIGURE_WIDTH, height=3.8):
-    """Left: L_K against K (dots and line), -F = L_1 marked, log Z dashed; right: the gradient bias.
+    """Left: L_K against K (dots and line), -F = L_1 marked, log Z dashed; right: the bias of the
+    K-sample theta step g_K as an estimate of d log p(x)/d theta.
 
     ks : sequence of K values (>= 1), increasing; bounds : L_K for each (nats, <= log Z);
     log_z : float, log p(x); biases : || E[K-sample theta update] - d log p(x)/d theta || for each K.
@@ -57,10 +61,38 @@ def bound_figure(ks, bounds, log_z, biases, width=FIGURE_WIDTH, height=3.8):
     ax_bound.legend(loc="lower right")
     ax_bias.plot(ks, biases, "o-", color=CYCLE[0])
     ax_bias.set_xlabel("K, samples from Q")
-    ax_bias.set_ylabel("‖bias of the θ update‖")
-    ax_bias.set_title("self-normalised weights: bias against K")
+    ax_bias.set_ylabel("‖E[g_K] − ∇ log p(x)‖")
+    ax_bias.set_title("the θ step's bias for log p, against K")
     ax_bias.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_bias.set_ylim(0, None)
+    return fig
+
+
+@styled
+def gap_figure(ks, gaps, chi_square, width=FIGURE_WIDTH, height=3.8):
+    """log Z - L_K against K (circles, solid line) and the asymptote chi^2 / 2K (dashed), log-log;
+    a dotted vertical line at K = chi^2, below which the asymptote overstates the gap.
+
+    ks : sequence of K values (>= 1), increasing; gaps : log Z - L_K for each (nats, > 0);
+    chi_square : float > 0, chi^2(P || Q) = Var_Q(w) / p(x)^2.
+    """
+    ks = as_vector(ks, "ks", low=1)
+    gaps = as_vector(gaps, "gaps", low=1e-300)
+    check_same_length([ks, gaps], ["ks", "gaps"])
+    chi_square = as_value(chi_square, "chi_square", low=0.0, low_open=True)
+    fig = new_figure(as_inches(height, "height"), as_inches(width, "width"))
+    ax = fig.subplots()
+    ax.plot(ks, gaps, "o-", color=BLUE, label="log Z − $L_K$, exact")
+    ax.plot(ks, chi_square / (2 * ks), "--", color=VERMILLION, linewidth=2, label=minus(f"χ²/2K, χ² = {chi_square:.1f}"))
+    ax.axvline(chi_square, color=LOG_Z_COLOUR, linestyle=":", label="K = χ²")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    plain_log_ticks(ax.xaxis, counts=True)
+    plain_log_ticks(ax.yaxis)
+    ax.set_xlabel("K, samples from Q")
+    ax.set_ylabel("gap to log Z, nats")
+    ax.set_title("the gap falls like 1/K only once K is well above χ²")
+    ax.legend(loc="lower left")
     return fig
 
 
