@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab lab-copy lab-reset test unit notebooks browser versions figures bench bench-shifter clean
+.PHONY: lab lab-copy lab-reset test unit notebooks browser site site-test versions figures bench bench-shifter clean
 
 # Create the virtual environment and install the pinned requirements and hmlib (editable).
 # Re-runs only when requirements.txt or pyproject.toml change.
@@ -62,6 +62,18 @@ notebooks: $(STAMP)
 browser: $(STAMP)
 	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
+# The course as a static site that runs in any browser with nothing installed (JupyterLite and
+# Pyodide 0.27.7) in _site/, built from a clean state every time by site/build.py with its own pinned
+# tools in .site-venv/ (site/requirements.txt, apart from the course's pins); downloads are cached in
+# .site-cache/ and checked by hash. Needs Node.js 18 or newer and npm. Serve it with
+# `python3 -m http.server -d _site`.
+site:
+	$(PYTHON) site/build.py
+
+# Build the site and run every notebook in it in headless Chromium, offline (part of `make test`).
+site-test: $(STAMP)
+	$(BIN)/python -m pytest tests/browser/test_site.py $(PYTEST_ARGS)
+
 # Unit tests and nbval under every Python from 3.10 to 3.13 found on the PATH, one venv each (noxfile.py).
 versions: $(STAMP)
 	$(BIN)/nox $(NOX_ARGS)
@@ -80,4 +92,4 @@ bench-shifter: $(STAMP)
 	$(BIN)/python benchmarks/shifter.py --seeds 10 --json --save benchmarks/results/shifter
 
 clean:
-	rm -rf $(VENV) .nox .pytest_cache
+	rm -rf $(VENV) .nox .pytest_cache _site .site-venv .site-cache

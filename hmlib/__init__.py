@@ -3,14 +3,18 @@
 Maths modules (no plotting; none of them imports matplotlib or ipywidgets): ``model``
 (HelmholtzMachine), ``imaging``, ``exact``, ``data``, ``evaluation``, ``meanfield``,
 ``meanfield_fit``, ``wakesleep``, ``recognition_fit``, ``shifter``, ``baselines``, ``iwae``,
-``likelihood``, ``rws``; ``import hmlib`` makes each reachable (``hmlib.wakesleep.fit``, ``hmlib.rws.train``).
-Plots, widgets and progress bars live in ``hmlib.views``, one module per topic on top of them,
-imported explicitly (``from hmlib.views import digits``).
+``likelihood``, ``rws``. Two small modules say where the course runs: ``environment`` (Python,
+the packages, and whether this is the browser-only site) and ``results`` (where the benchmarks'
+saved results are, in a checkout and in the site). ``import hmlib`` makes each reachable
+(``hmlib.wakesleep.fit``, ``hmlib.rws.train``). Plots, widgets and progress bars live in
+``hmlib.views``, one module per topic on top of them, imported explicitly
+(``from hmlib.views import digits``).
 """
 
 from hmlib import (
     baselines,
     data,
+    environment,
     evaluation,
     exact,
     imaging,
@@ -20,6 +24,7 @@ from hmlib import (
     meanfield_fit,
     model,
     recognition_fit,
+    results,
     rws,
     shifter,
     wakesleep,
@@ -30,6 +35,7 @@ __all__ = [
     "HelmholtzMachine",
     "baselines",
     "data",
+    "environment",
     "evaluation",
     "exact",
     "imaging",
@@ -39,6 +45,7 @@ __all__ = [
     "meanfield_fit",
     "model",
     "recognition_fit",
+    "results",
     "rws",
     "shifter",
     "wakesleep",

@@ -62,7 +62,7 @@ class _Tables:
         self.sizes = sizes
         self.states = [exact.binary_patterns(n) for n in hidden]
         self.n_upper = 2 ** sum(hidden[1:])  # configurations of the layers above layer 2 (1 if none)
-        config = np.arange(2 ** sum(hidden), dtype=np.int64)
+        config = np.arange(2 ** sum(hidden), dtype=np.intp)  # intp: np.bincount's index type, 32 bits in the browser
         shift = np.cumsum([0] + list(hidden[::-1]))[::-1][1:]  # bits below each layer's block
         self.index = [(config >> int(b)) & (2**n - 1) for b, n in zip(shift, hidden)]
         self.pair = [self.index[i] * 2 ** hidden[i + 1] + self.index[i + 1] for i in range(len(hidden) - 1)]

@@ -285,8 +285,8 @@ def test_unit_probability_sweep_does_not_modify_the_callers_q():
 
 # ---------------------------------------------------------------------- files and the command line
 def test_load_bars_runs_refuses_a_folder_without_runs(tmp_path):
-    with pytest.raises(TypeError, match="directory is None"):
-        wp.load_bars_runs(None)
+    with pytest.raises(TypeError, match="directory is .*3.*expected a folder name"):
+        wp.load_bars_runs(3)  # None is the default: the course's saved runs
     with pytest.raises(ValueError, match="has no runs.json"):
         wp.load_bars_runs(tmp_path)
     (tmp_path / "runs.json").write_text("{not json")

@@ -26,6 +26,7 @@ from hmlib import exact, recognition_fit  # noqa: E402
 from hmlib.data import entropy_bits, shifter_distribution  # noqa: E402
 from hmlib.meanfield_fit import shifter_test_set  # noqa: E402
 from hmlib.model import HelmholtzMachine  # noqa: E402
+from hmlib.results import results_dir  # noqa: E402
 from hmlib.views import (  # noqa: E402
     _common,
     factorial,
@@ -53,7 +54,7 @@ def _bars_machine():
 
 
 def _shifter_machine():
-    return HelmholtzMachine.load(shifter.SHIFTER_RESULTS / "eq11_seed0.npz")
+    return HelmholtzMachine.load(results_dir("shifter") / "eq11_seed0.npz")
 
 
 def _trajectory():

@@ -60,3 +60,22 @@ def test_workflow_runs_make_test_on_every_supported_python():
     assert any("playwright install" in c and "chromium" in c for c in commands)
     # on: push and pull_request (PyYAML reads the bare key `on` as True)
     assert set(workflow[True]) == {"push", "pull_request"}
+
+
+PAGES = ROOT / ".github" / "workflows" / "pages.yml"
+
+
+def test_actionlint_accepts_the_pages_workflow():
+    code, output = actionlint(PAGES)
+    assert code == 0, output
+
+
+def test_pages_workflow_builds_the_site_with_make_site_and_publishes_it():
+    workflow = yaml.safe_load(PAGES.read_text())
+    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    commands = [step.get("run", "") for step in build["steps"]]
+    assert "make site PYTHON=python" in commands  # the README's build command
+    uploads = [step for step in build["steps"] if step.get("uses", "").startswith("actions/upload-pages-artifact")]
+    assert [step["with"]["path"] for step in uploads] == ["_site"]
+    assert deploy["needs"] == "build" and deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert set(workflow[True]) == {"push", "workflow_dispatch"}

@@ -17,6 +17,7 @@ import numpy as np
 from hmlib._checks import as_count, as_data, describe
 from hmlib.data import DIGITS_SHAPE
 from hmlib.model import HelmholtzMachine
+from hmlib.results import results_dir
 from hmlib.views._common import (
     BLUE,
     FIGURE_WIDTH,
@@ -28,20 +29,22 @@ from hmlib.views._common import (
     styled,
 )
 
-RESULTS = Path(__file__).resolve().parent.parent.parent / "benchmarks" / "results" / "digits"
 HM_COLOUR = VERMILLION  # the Helmholtz machines' rows and curves
 OTHER_COLOUR = BLUE  # every other model
 
 
-def load_digits_runs(directory=RESULTS):
+def load_digits_runs(directory=None):
     """The saved digits runs: ``(meta, machines)``.
 
     meta : dict from ``runs.json`` (keys ``command``, ``rows``, ``test_bits_per_digit``, ``curves``, ...).
     machines : dict with keys 0..9 (the per-digit wake-sleep machines), ``"all"`` (one machine
         for all digits) and ``("meanfield", c)`` (the mean-field machines), each a HelmholtzMachine.
 
-    directory : str or path of a folder written by ``benchmarks/digits.py --save``.
+    directory : str or path of a folder written by ``benchmarks/digits.py --save`` (default: the
+        course's saved runs, ``hmlib.results.results_dir("digits")``).
     """
+    if directory is None:
+        directory = results_dir("digits")
     if not isinstance(directory, (str, os.PathLike)):
         raise TypeError(f"directory is {describe(directory)}; expected a folder name (str or Path)")
     directory = Path(directory)

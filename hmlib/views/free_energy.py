@@ -139,7 +139,11 @@ class ExplorerView:
         self.link_log_z.set_ydata([f_now + kl_now] * 2)
         for text, value in zip(self.values_text, (f_now, kl_now, z_now)):
             text.set_text(minus(f"{value:.3f}"))
-        self.band.set_data(steps, neg_f, neg_f + kl)
+        # the band between -F and -F + KL: out along -F, back along -F + KL; (2N+2, 2). set_verts,
+        # not FillBetweenPolyCollection.set_data, which matplotlib 3.8 (Pyodide's) lacks
+        upper = neg_f + kl
+        self.band.set_verts([np.concatenate([np.column_stack([steps, neg_f]),
+                                             np.column_stack([steps[::-1], upper[::-1]])])])
         self.line_neg_f.set_data(steps, neg_f)
         self.line_log_z.set_data(steps, log_z)
         self.step_line.set_xdata([step, step])

@@ -15,6 +15,7 @@ free energy (mean field) and closes at the run's last report, saying if the run 
 import sys
 
 from hmlib._checks import as_choice, as_count, describe
+from hmlib.environment import in_browser
 
 KINDS = ("auto", "widget", "text")
 
@@ -25,7 +26,8 @@ def _in_kernel():
     if shell is None:
         return False
     ip = shell.get_ipython()
-    return ip is not None and "IPKernelApp" in getattr(ip, "config", {})
+    # the browser's Pyodide kernel (JupyterLite) is a kernel too, though it has no IPKernelApp
+    return ip is not None and ("IPKernelApp" in getattr(ip, "config", {}) or in_browser())
 
 
 class ProgressBar:
@@ -58,6 +60,8 @@ class ProgressBar:
             from tqdm.notebook import tqdm  # ipywidgets, imported only when a widget is drawn
         else:
             from tqdm.std import tqdm
+        if in_browser():
+            tqdm.monitor_interval = 0  # no monitor thread: the browser cannot start threads
         kwargs = {} if self.file is None else {"file": self.file}
         self.bar = tqdm(total=total, desc=self.description, unit="", unit_scale=True, **kwargs)
 

@@ -7,7 +7,6 @@ from ``hmlib.meanfield`` and ``hmlib.meanfield_fit``. ``FIGURES`` maps the file 
 ``make figures`` writes to functions that take no arguments.
 """
 
-from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -16,6 +15,7 @@ from matplotlib.colors import TwoSlopeNorm
 from hmlib import data, meanfield
 from hmlib._checks import as_count, as_data, as_int, as_machine, as_real
 from hmlib.model import HelmholtzMachine
+from hmlib.results import results_dir
 from hmlib.views._common import (
     DIVERGING_MAP,
     EQ11_COLOUR,
@@ -34,8 +34,6 @@ RULE_COLOURS = {"eq11": EQ11_COLOUR, "naive": NAIVE_COLOUR, "sigmoid": SIGMOID_C
 RULE_STYLES = {"eq11": "-", "naive": "--", "sigmoid": ":"}  # so that the rules differ without colour too
 RULE_LABELS = {"eq11": "Eq. (11)", "naive": "naive odds", "sigmoid": "sigmoid"}
 LEFT_COLOUR, RIGHT_COLOUR = NAIVE_COLOUR, EQ11_COLOUR  # histograms of left- and right-shifted patterns
-# Saved by ``benchmarks/shifter.py --save``; notebook 07 and the Fig. 4 figure read them.
-SHIFTER_RESULTS = Path(__file__).resolve().parent.parent.parent / "benchmarks" / "results" / "shifter"
 MAX_LOG_LIMIT = 100.0  # largest colour limit |ln theta| in shifter_weights
 MAX_TOP_UNITS = 10  # histograms (one per top unit) in top_means_by_direction
 
@@ -165,7 +163,7 @@ def top_means_by_direction(hm, patterns, direction):
 
 
 def _saved_shifter_machine(seed=0):
-    return HelmholtzMachine.load(SHIFTER_RESULTS / f"eq11_seed{seed}.npz")
+    return HelmholtzMachine.load(results_dir("shifter") / f"eq11_seed{seed}.npz")  # saved by benchmarks/shifter.py --save
 
 
 def _shifter_weights_figure():

@@ -31,6 +31,7 @@ from hmlib._checks import (
 )
 from hmlib.data import BARS_SHAPE
 from hmlib.model import HelmholtzMachine
+from hmlib.results import results_dir
 from hmlib.views._common import (
     BLUE,
     FIGURE_WIDTH,
@@ -58,21 +59,23 @@ from hmlib.views._common import (
 )
 
 PAPER_KL_BITS = 0.10  # Hinton, Dayan, Frey & Neal (1995): KL[p_data || p_model] after training
-RESULTS = Path(__file__).resolve().parent.parent.parent / "benchmarks" / "results" / "bars"
 RUN_COLOUR = BLUE  # every run of kl_curves, thin ...
 HIGHLIGHT_COLOUR = VERMILLION  # ... except the highlighted one
 MAX_HINTON_CELLS = 4096  # squares one Hinton diagram draws (64 x 64), each a matplotlib patch
 MAX_FIELDS = 32  # layer-2 units drawn by generative_fields, one 4x4 field each
 
 
-def load_bars_runs(directory=RESULTS):
+def load_bars_runs(directory=None):
     """The saved bars runs: ``(meta, machines)``.
 
     meta : dict from ``runs.json`` (keys ``command``, ``settings``, ``runs``, ``curves``).
     machines : dict seed -> HelmholtzMachine, from ``seed-<seed>.npz``.
 
-    directory : str or path of a folder written by ``benchmarks/bars.py --save``.
+    directory : str or path of a folder written by ``benchmarks/bars.py --save`` (default: the
+        course's saved runs, ``hmlib.results.results_dir("bars")``).
     """
+    if directory is None:
+        directory = results_dir("bars")
     if not isinstance(directory, (str, os.PathLike)):
         raise TypeError(f"directory is {describe(directory)}; expected a folder name (str or Path)")
     runs_file = Path(directory) / "runs.json"

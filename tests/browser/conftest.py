@@ -48,7 +48,7 @@ HOW_TO_GET_CHROMIUM = (
 SERVER_START_TIMEOUT = 90  # seconds; a cold start on a slow CI machine takes ~10 s
 # Top-level entries of the repository that the temporary copy leaves out.
 NOT_COPIED = {".git", ".venv", ".pytest_cache", ".ipynb_checkpoints", "__pycache__", "build",
-              "artifacts", "tests"}
+              "artifacts", "tests", "_site", ".site-venv", ".site-cache", ".nox"}
 
 
 def find_chromium():

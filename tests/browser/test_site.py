@@ -1,0 +1,119 @@
+"""The browser-only site of `make site`: every notebook runs in headless Chromium with no network.
+
+The site is built from a clean state by site/build.py (HM_SITE_REUSE=1 reuses a built _site/ while
+developing), served by ``python -m http.server`` on 127.0.0.1, and opened in Chromium with every
+request that leaves 127.0.0.1 aborted and counted. For each of the notebooks in notebooks/: open
+it in a fresh browser context (empty browser storage), Run All Cells in the Pyodide kernel, and
+check what a student would see: every code cell executed, no error output, nothing on stderr, no
+broken widget, no console error (LabPage.problems, as in the JupyterLab tests); then press a key on
+the first slider of every ``hm-widget`` and require its readout to change; and no request left
+127.0.0.1. The built configuration must point the kernel at the site's own Pyodide.
+
+Per notebook, the seconds it took, its problems and the blocked requests are written to
+tests/browser/artifacts/site-report.json, with a screenshot of the notebook.
+"""
+
+import json
+import time
+
+import pytest
+
+from jupyterlab_driver import ARTIFACTS, notebook_names
+from lite_driver import SITE, SiteServer, build_site, new_lite_page, site_config
+
+NOTEBOOKS = notebook_names() or ["<no notebook found in notebooks/>"]
+REPORT = ARTIFACTS / "site-report.json"
+
+
+@pytest.fixture(scope="module")
+def site_server():
+    """Build _site/ (once for this module) and serve it on 127.0.0.1."""
+    seconds = build_site()
+    ARTIFACTS.mkdir(exist_ok=True)
+    report = {"build_seconds": round(seconds, 1), "notebooks": {}}
+    with SiteServer(SITE) as server:
+        server.report = report
+        yield server
+    REPORT.write_text(json.dumps(report, indent=1))
+
+
+def test_the_built_config_points_at_the_local_pyodide(site_server):
+    settings = site_config()
+    url = settings.get("pyodideUrl", "")
+    assert url.startswith("./") and (SITE / url).is_file(), (
+        f"pyodideUrl is {url!r}: without a local Pyodide the kernel loads it from a CDN")
+    assert settings.get("disablePyPIFallback") is True, "piplite may fall back to pypi.org"
+    lock = json.loads((SITE / url).parent.joinpath("pyodide-lock.json").read_text())
+    assert "hmlib" in lock["packages"], "hmlib is not in the site's Pyodide lockfile"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_in_the_browser_only_site(browser, site_server, name):
+    assert name.endswith(".ipynb"), name
+    context, guard, lite = new_lite_page(browser, site_server, ARTIFACTS)
+    start = time.monotonic()
+    record = {}
+    try:
+        lite.open_notebook(name)
+        record["open_seconds"] = round(time.monotonic() - start, 1)
+        lite.run_all()
+        record["run_seconds"] = round(time.monotonic() - start - record["open_seconds"], 1)
+        problems = lite.problems()
+        widgets = lite.hm_widgets()
+        moved = 0
+        for k in range(widgets.count()):
+            widget = widgets.nth(k)
+            if not lite.sliders(widget).count():
+                continue  # a widget with dropdowns only
+            before, after, *_, key = lite.nudge_slider(widget, 0)
+            moved += 1
+            if after == before:
+                problems.append(f"hm-widget {k}: {key} on its first slider left the readout at "
+                                f"{before[:120]!r}; kernel messages: {lite.kernel_messages()[-3:]}")
+        record["widgets_moved"] = moved
+        lite.screenshot("site_" + name.removesuffix(".ipynb"))
+        problems += [p for p in lite.problems() if p not in problems]
+    except Exception as error:  # a notebook that does not open, a Playwright timeout: say which
+        problems = [f"{type(error).__name__}: " + str(error).splitlines()[0][:500]]
+    finally:
+        record.update(seconds=round(time.monotonic() - start, 1), blocked=dict(guard.blocked),
+                      blocked_examples=guard.examples, requests_to_127_0_0_1=guard.allowed)
+        context.close()
+    if guard.total_blocked:
+        problems.append(f"{guard.total_blocked} request(s) left 127.0.0.1 and were aborted: "
+                        f"{dict(guard.blocked)}, e.g. {guard.examples[:3]}")
+    record["problems"] = problems
+    site_server.report["notebooks"][name] = record
+    assert not problems, f"{name} in the browser-only site:\n  " + "\n  ".join(problems)
+
+
+def test_a_students_copy_stays_in_the_browser_and_deleting_it_brings_back_the_course(browser, site_server):
+    """What the README tells a student: a saved notebook is kept in the browser's storage across
+    visits, and deleting it in the file browser (the contents service the file browser calls)
+    brings back the course's version."""
+    context, guard, lite = new_lite_page(browser, site_server, ARTIFACTS)
+    path = "notebooks/" + NOTEBOOKS[1]
+    contents = "window.jupyterapp.serviceManager.contents"
+    first_source = f"async (p) => (await {contents}.get(p, {{content: true}})).content.cells[0].source"
+    try:
+        page = lite.page
+        page.goto(f"{site_server.url}/lab/index.html")
+        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.serviceManager", timeout=120_000)
+        course = page.evaluate(first_source, path)
+        page.evaluate(f"""async (p) => {{
+            const model = await {contents}.get(p, {{content: true}});
+            model.content.cells[0].source = "# my own notes";
+            await {contents}.save(p, {{type: "notebook", format: "json", content: model.content}});
+        }}""", path)
+        page.reload()
+        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.serviceManager", timeout=120_000)
+        kept = page.evaluate(first_source, path)
+        page.evaluate(f"async (p) => {contents}.delete(p)", path)
+        listing = page.evaluate(f"async () => (await {contents}.get('notebooks', {{content: true}})).content.map(m => m.name)")
+        back = page.evaluate(first_source, path)
+    finally:
+        context.close()
+    assert kept == "# my own notes", "the student's saved change did not survive a reload"
+    assert NOTEBOOKS[1] in listing, "the course's notebook is gone from the file browser after deleting the copy"
+    assert back == course != kept, "deleting the student's copy did not bring back the course's version"
+    assert guard.total_blocked == 0, dict(guard.blocked)
