@@ -76,3 +76,22 @@ def quantities(hm, x_row):
     f = sum(qi * (math.log(qi) - v) for qi, v in zip(q, lj) if qi > 0)
     kl = sum(qi * (math.log(qi) - math.log(pi)) for qi, pi in zip(q, post) if qi > 0)
     return {"log_joint": lj, "log_z": log_z, "posterior": post, "q": q, "free_energy": f, "kl": kl}
+
+
+
+def central_differences(hm, value, names=("theta", "theta_bias"), h=1e-5):
+    """d value(machine) / d parameter by central differences, for every entry of the parameter
+    lists ``names`` of ``hm``: {name: [array shaped like hm.<name>[layer]]}. ``value`` maps a
+    machine to a float; each entry is moved by +h and -h on copies, so ``hm`` is left unchanged."""
+    out = {}
+    for name in names:
+        out[name] = []
+        for layer, array in enumerate(getattr(hm, name)):
+            grad = array.astype(float) * 0.0  # an ndarray of the same shape (numpy only through hm)
+            for index in itertools.product(*map(range, array.shape)):
+                plus, minus = hm.copy(), hm.copy()
+                getattr(plus, name)[layer][index] += h
+                getattr(minus, name)[layer][index] -= h
+                grad[index] = (value(plus) - value(minus)) / (2 * h)
+            out[name].append(grad)
+    return out

@@ -19,6 +19,7 @@ from scipy.special import logsumexp
 from hmlib import exact, iwae
 from hmlib.model import HelmholtzMachine
 from hmlib.wakesleep import wake_gradient
+from tests.reference import central_differences
 
 X4 = np.array([[1, 0, 1, 1], [0, 0, 1, 0], [1, 1, 1, 1]], float)
 
@@ -213,18 +214,8 @@ def test_gradient_bias_shrinks_with_k_and_vanishes_in_the_limit():
 # ---------------------------------------------------------------------- the theta step is unbiased for L_K
 def _theta_differences(hm, bound, h=1e-5):
     """Central differences of ``bound(machine)`` (a float) w.r.t. every theta, flattened like _flat."""
-    parts = []
-    for name in ("theta", "theta_bias"):
-        for layer, array in enumerate(getattr(hm, name)):
-            grad = np.zeros_like(array)
-            for index in np.ndindex(array.shape):
-                plus, minus = hm.copy(), hm.copy()
-                getattr(plus, name)[layer][index] += h
-                getattr(minus, name)[layer][index] -= h
-                grad[index] = (bound(plus) - bound(minus)) / (2 * h)
-            parts.append(grad)
-    n_theta = len(hm.theta)
-    return np.concatenate([a.ravel() for a in parts[:n_theta] + parts[n_theta:]])
+    numeric = central_differences(hm, bound, h=h)
+    return np.concatenate([a.ravel() for a in numeric["theta"] + numeric["theta_bias"]])
 
 
 def test_expected_theta_update_is_the_gradient_of_the_bound():

@@ -36,18 +36,7 @@ def _exact_average(hm, patterns, probs):
 
 def _central_differences(hm, patterns, probs, average=_loop_average, h=1e-5):
     """d/dtheta of ``average`` by central differences, as a dict like the gradient's."""
-    out = {}
-    for name in ("theta", "theta_bias"):
-        out[name] = []
-        for layer, array in enumerate(getattr(hm, name)):
-            grad = np.zeros_like(array)
-            for index in np.ndindex(array.shape):
-                plus, minus = hm.copy(), hm.copy()
-                getattr(plus, name)[layer][index] += h
-                getattr(minus, name)[layer][index] -= h
-                grad[index] = (average(plus, patterns, probs) - average(minus, patterns, probs)) / (2 * h)
-            out[name].append(grad)
-    return out
+    return reference.central_differences(hm, lambda machine: average(machine, patterns, probs), h=h)
 
 
 def _flat(grads):

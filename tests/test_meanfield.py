@@ -13,6 +13,7 @@ import pytest
 from hmlib import exact, meanfield
 from hmlib.meanfield_fit import FitSettings, fit, initial_machine
 from hmlib.model import HelmholtzMachine
+from tests.reference import central_differences
 
 RULE_IMAGING = {"sigmoid": "sigmoid", "eq11": "odds", "naive": "odds"}
 
@@ -154,20 +155,8 @@ def test_free_energy_of_the_top_layer_alone_with_zero_bias_is_infinite():
 
 # ---------------------------------------------------------------------------- gradients
 def _central_differences(hm, x, rule, weights, h=1e-6):
-    numeric = {}
-    for name in ("theta", "theta_bias", "phi", "phi_bias"):
-        numeric[name] = []
-        for i, arr in enumerate(getattr(hm, name)):
-            grad = np.zeros_like(arr)
-            for idx in np.ndindex(arr.shape):
-                up, down = hm.copy(), hm.copy()
-                getattr(up, name)[i][idx] += h
-                getattr(down, name)[i][idx] -= h
-                f_up = weights @ meanfield.free_energy(up, x, rule)
-                f_down = weights @ meanfield.free_energy(down, x, rule)
-                grad[idx] = (f_up - f_down) / (2 * h)
-            numeric[name].append(grad)
-    return numeric
+    return central_differences(hm, lambda machine: weights @ meanfield.free_energy(machine, x, rule),
+                               names=("theta", "theta_bias", "phi", "phi_bias"), h=h)
 
 
 @pytest.mark.parametrize("rule", ["sigmoid", "eq11", "naive"])
