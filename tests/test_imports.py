@@ -133,3 +133,11 @@ def test_a_topic_view_imports_only_the_shared_private_modules():
 def test_the_cycle_check_finds_a_circle():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_import_hmlib_leaves_scipy_stats_and_scikit_learn_for_later():
+    """The two heaviest imports wait until a function needs them (a paired test, the digits): every
+    notebook imports hmlib, and in the browser-only site each import is seconds of loading."""
+    code = "import sys, hmlib\nprint(sorted(m for m in ('scipy.stats', 'sklearn') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
