@@ -61,6 +61,8 @@ COURSE_PACKAGES = ("numpy", "scipy", "matplotlib", "scikit-learn", "pillow", "th
 # What jupyterlite-pyodide-kernel 0.6.1 loads when the kernel starts (its worker.ts, initKernel):
 # micropip, then ssl, sqlite3, jedi and ipython (ipykernel, comm and pyodide_kernel are its own or ours).
 KERNEL_PACKAGES = ("micropip", "ssl", "sqlite3", "jedi", "ipython", "matplotlib-inline")
+# Packages of the site's lockfile that the kernel loads as Pyodide starts (loadPyodideOptions).
+PRELOAD = ("micropip", "ssl", "sqlite3", "comm", "jedi", "ipython", "numpy", "scipy", "matplotlib")
 # Pure-Python wheels of site/wheels.txt that go into the lockfile (the others are lab extensions).
 LOCK_WHEELS = ("ipywidgets", "comm", "jupyterlab-widgets", "tqdm")
 EXTENSION_WHEELS = ("jupyterlab-slideshow", "jupyterlab-fonts")
@@ -378,7 +380,13 @@ def stage(repo, staging, npm_package, wheels, pyodide_dir):
         # window.jupyterapp, as in the lab of `make lab` tests: the browser test and
         # benchmarks/site.py run commands on it the way the menus do
         "exposeAppInBrowser": True,
-        "litePluginSettings": {KERNEL_PLUGIN: {"disablePyPIFallback": True}},
+        "litePluginSettings": {KERNEL_PLUGIN: {
+            "disablePyPIFallback": True,
+            # Loaded while Pyodide starts, all at once, instead of the kernel's one-by-one installs
+            # (ssl, sqlite3, comm, jedi, ipython) and the notebooks' first imports: notebook 04's
+            # explorer was live after 41-42 s without this and 33-38 s with it (benchmarks/site.py).
+            "loadPyodideOptions": {"packages": list(PRELOAD)},
+        }},
     }}
     (staging / "jupyter-lite.json").write_text(json.dumps(config, indent=2))
     # Every cell stays in the page, as in the lab of the tests: a widget far down a notebook keeps
@@ -448,6 +456,9 @@ def check_site(output):
         raise SystemExit("_site/jupyter-lite.json: disablePyPIFallback is not true")
     lock_path = (output / url).parent / "pyodide-lock.json"
     lock = json.loads(lock_path.read_text())
+    preload = settings.get("loadPyodideOptions", {}).get("packages", [])
+    if [name for name in preload if name not in lock["packages"]]:
+        raise SystemExit(f"_site/jupyter-lite.json preloads packages the lockfile lacks: {preload}")
     missing = [e["file_name"] for e in lock["packages"].values()
                if not (lock_path.parent / e["file_name"]).is_file()]
     if missing:
