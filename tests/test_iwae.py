@@ -86,17 +86,24 @@ def test_bound_increases_with_k_and_stays_below_log_z(seed):
     assert np.all(np.diff(bounds, axis=0) > 1e-6), "with Q != P the bound strictly tightens"
 
 
-def test_bound_matches_binomial_closed_form_for_one_hidden_unit():
-    # with one hidden unit a K-tuple is fixed by j, the number of samples with s = 1:
-    # L_K = sum_j C(K, j) q^j (1-q)^(K-j) log((j w1 + (K-j) w0) / K)
-    hm = _one_hidden_unit(0.3)
-    x = np.array([[1.0, 0.0]])
-    _, log_p, log_q = _per_config(hm, x[0])
+ONE_UNIT_X = np.array([[1.0, 0.0]])
+
+
+def _one_unit_closed_form(k):
+    """L_K of ``_one_hidden_unit(0.3)`` at ONE_UNIT_X in closed form: a K-tuple is fixed by j, the
+    number of samples with s = 1, so L_K = sum_j C(K, j) q^j (1-q)^(K-j) log((j w1 + (K-j) w0) / K);
+    the binomial weights are taken through lgamma, so that no term overflows at large K."""
+    _, log_p, log_q = _per_config(_one_hidden_unit(0.3), ONE_UNIT_X[0])
     w0, w1 = np.exp(log_p - log_q)
     q = math.exp(log_q[1])
+    return sum(math.exp(math.lgamma(k + 1) - math.lgamma(j + 1) - math.lgamma(k - j + 1) + j * math.log(q)
+                        + (k - j) * math.log(1 - q)) * math.log((j * w1 + (k - j) * w0) / k) for j in range(k + 1))
+
+
+def test_bound_matches_binomial_closed_form_for_one_hidden_unit():
+    hm = _one_hidden_unit(0.3)
     for k in (1, 2, 5, 12):
-        want = sum(math.comb(k, j) * q**j * (1 - q) ** (k - j) * math.log((j * w1 + (k - j) * w0) / k) for j in range(k + 1))
-        assert abs(iwae.importance_bound(hm, x, k)[0] - want) < 1e-10
+        assert abs(iwae.importance_bound(hm, ONE_UNIT_X, k)[0] - _one_unit_closed_form(k)) < 1e-10
 
 
 def test_bound_tends_to_log_z():
@@ -284,15 +291,8 @@ def test_quadrature_bound_matches_enumeration(seed):
 
 def test_quadrature_bound_matches_binomial_closed_form_at_large_k():
     hm = _one_hidden_unit(0.3)
-    x = np.array([[1.0, 0.0]])
-    _, log_p, log_q = _per_config(hm, x[0])
-    w0, w1 = np.exp(log_p - log_q)
-    q = math.exp(log_q[1])
     for k in (12, 50, 200):
-        # log of C(K, j) q^j (1-q)^(K-j) with lgamma, so that no term overflows
-        want = sum(math.exp(math.lgamma(k + 1) - math.lgamma(j + 1) - math.lgamma(k - j + 1) + j * math.log(q)
-                            + (k - j) * math.log(1 - q)) * math.log((j * w1 + (k - j) * w0) / k) for j in range(k + 1))
-        assert iwae.importance_bound_quadrature(hm, x, k)[0] == pytest.approx(want, abs=1e-10)
+        assert iwae.importance_bound_quadrature(hm, ONE_UNIT_X, k)[0] == pytest.approx(_one_unit_closed_form(k), abs=1e-10)
 
 
 def test_gap_approaches_chi_square_over_2k():
