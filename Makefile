@@ -49,15 +49,19 @@ lab-reset:
 	fi
 	@$(MAKE) --no-print-directory lab-copy
 
+# nbval runs every notebook in this environment and compares its outputs with the stored ones; a
+# figure's PNG is left out of the comparison, its text alternative is compared (tests/nbval_sanitize.cfg).
+NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=120 --nbval-sanitize-with=tests/nbval_sanitize.cfg
+
 # Every test: unit tests, nbval over every notebook, browser tests.
 test: $(STAMP)
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env --nbval-cell-timeout=120 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests notebooks $(NBVAL) $(PYTEST_ARGS)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests --ignore=tests/browser $(PYTEST_ARGS)
 
 notebooks: $(STAMP)
-	$(BIN)/python -m pytest notebooks --nbval --nbval-current-env --nbval-cell-timeout=120 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest notebooks $(NBVAL) $(PYTEST_ARGS)
 
 browser: $(STAMP)
 	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)

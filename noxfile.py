@@ -23,5 +23,6 @@ def tests(session):
     session.run(
         "python", "-m", "pytest", "tests", "notebooks",
         "--ignore=tests/browser", "--nbval", "--nbval-current-env", "--nbval-cell-timeout=120",
+        "--nbval-sanitize-with=tests/nbval_sanitize.cfg",
         "-p", "no:cacheprovider", *session.posargs,
     )

@@ -11,7 +11,9 @@ for the common kinds of colour-blindness and survives a washed-out projector; ma
 (sequential) or ColorBrewer's RdBu centred on zero (diverging, for weights).
 """
 
+import base64
 import functools
+import html
 import sys
 from collections.abc import Mapping
 from io import BytesIO
@@ -72,10 +74,55 @@ STYLE = {
 }
 
 
+class CourseFigure(Figure):
+    """A matplotlib Figure that carries its text alternative, ``alt``, and shows it wherever the
+    notebook is read.
+
+    JupyterLab's image renderer sets no ``alt`` (it ignores the output's metadata), so a figure
+    displays as an HTML ``<img>`` with its ``alt`` (``text/html``, which JupyterLab, JupyterLite
+    and nbconvert's HTML prefer to ``image/png``), as a PNG whose metadata carries the same ``alt``
+    (for front ends that read it), and as the text itself (``text/plain``: a terminal, a screen
+    reader reading plain outputs, and nbval, which compares it).
+
+    Every view sets ``alt`` with ``describe(fig, text)`` before returning the figure; displaying a
+    figure without one is an error, never a silent image without a text alternative.
+    """
+
+    alt = ""
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        if not self.alt:
+            raise ValueError("this figure has no text alternative; expected describe(fig, text) "
+                             "in the view that made it")
+        buffer = BytesIO()
+        self.savefig(buffer, format="png", bbox_inches="tight")  # as IPython's inline backend does
+        encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+        tag = f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(self.alt, quote=True)}"/>'
+        data = {"text/plain": self.alt, "image/png": encoded, "text/html": tag}
+        return data, {"image/png": {"alt": self.alt}}
+
+
+MAX_ALT_CHARACTERS = 1000  # past this a screen reader's user cannot skim it: say more in the notebook's text
+
+
+def describe(fig, text):
+    """Give ``fig`` (a CourseFigure) its text alternative ``text``: what the figure shows and its
+    key numbers, in at most MAX_ALT_CHARACTERS characters; return ``fig``."""
+    as_instance(fig, CourseFigure, "fig")
+    text = " ".join(as_text(text, "text").split())
+    if not text:
+        raise ValueError("text is empty; expected a sentence saying what the figure shows")
+    if len(text) > MAX_ALT_CHARACTERS:
+        raise ValueError(f"text has {len(text)} characters; expected at most {MAX_ALT_CHARACTERS} "
+                         "(put the longer description in the notebook's text)")
+    fig.alt = text
+    return fig
+
+
 def new_figure(height, width=FIGURE_WIDTH, layout="constrained"):
-    """A Figure of ``width`` x ``height`` inches at DPI, made without pyplot (nothing is left open
-    in a global figure list); ``layout`` None for views that place their axes themselves."""
-    return Figure(figsize=(width, height), dpi=DPI, layout=layout)
+    """A CourseFigure of ``width`` x ``height`` inches at DPI, made without pyplot (nothing is left
+    open in a global figure list); ``layout`` None for views that place their axes themselves."""
+    return CourseFigure(figsize=(width, height), dpi=DPI, layout=layout)
 
 
 def style():

@@ -119,5 +119,11 @@ class Widget(ipywidgets.VBox):
     def _on_change(self, change):
         self.update()
 
+    def set_figure(self, png, alt):
+        """Show the PNG bytes ``png`` with its text alternative ``alt`` (what the figure shows and
+        its key numbers, as for a static figure: see ``_common.describe``)."""
+        self.figure.value = png
+        self.figure_alt = alt
+
     def update(self):  # pragma: no cover - every widget defines it
         raise NotImplementedError
