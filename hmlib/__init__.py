@@ -5,7 +5,8 @@ Maths modules (no plotting; none of them imports matplotlib or ipywidgets): ``mo
 ``meanfield_fit``, ``wakesleep``, ``recognition_fit``, ``shifter``, ``baselines``, ``iwae``,
 ``likelihood``, ``rws``. Two small modules say where the course runs: ``environment`` (Python,
 the packages, and whether this is the browser-only site) and ``results`` (where the benchmarks'
-saved results are, in a checkout and in the site). ``import hmlib`` makes each reachable
+saved results are, in a checkout and in the site). ``exercises`` checks the answers to the
+notebooks' "Try it" items (``check("04.3", answer)``) without giving them away. ``import hmlib`` makes each reachable
 (``hmlib.wakesleep.fit``, ``hmlib.rws.train``). Plots, widgets and progress bars live in
 ``hmlib.views``, one module per topic on top of them, imported explicitly
 (``from hmlib.views import digits``).
@@ -17,6 +18,7 @@ from hmlib import (
     environment,
     evaluation,
     exact,
+    exercises,
     imaging,
     iwae,
     likelihood,
@@ -38,6 +40,7 @@ __all__ = [
     "environment",
     "evaluation",
     "exact",
+    "exercises",
     "imaging",
     "iwae",
     "likelihood",
