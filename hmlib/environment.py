@@ -11,7 +11,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 
 # The packages the notebooks use, shown by report(); the lab's own packages are absent in the browser.
-PACKAGES = ("numpy", "scipy", "matplotlib", "scikit-learn", "ipywidgets", "jupyterlab", "jupyterlab_widgets")
+PACKAGES = ("numpy", "scipy", "matplotlib", "scikit-learn", "ipywidgets", "anywidget", "jupyterlab", "jupyterlab_widgets")
 # The oldest versions the course works with: (major, minor).
 MINIMUM = {"python": (3, 10), "numpy": (2, 0), "ipywidgets": (8, 0)}
 

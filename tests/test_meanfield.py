@@ -287,11 +287,12 @@ def test_unit_probabilities_rejects_negative_weights():
 
 
 def test_imaging_explorer_follows_the_widget_contract_and_updates_synchronously():
+    from hmlib.views import _controls
     from hmlib.views.imaging import imaging_explorer
 
     w = imaging_explorer()
     assert "hm-widget" in w._dom_classes
-    assert "hm-readout" in w.readout._dom_classes and "hm-figure" in w.figure._dom_classes
+    assert isinstance(w.readout, _controls.Readout) and isinstance(w.figure, _controls.FigureImage)
     assert all(not c.continuous_update for c in w.controls.values())
     w.controls["q1"].value = 1.0
     w.controls["q2"].value = 0.0

@@ -4,6 +4,7 @@ overlap; the widgets' fast repaint shows the same picture as a full draw."""
 
 import io
 import itertools
+import json
 
 import matplotlib
 
@@ -29,12 +30,14 @@ from hmlib.model import HelmholtzMachine  # noqa: E402
 from hmlib.results import results_dir  # noqa: E402
 from hmlib.views import (  # noqa: E402
     _common,
+    digits,
     factorial,
     figures,
     free_energy,
     imaging,
     networks,
     posterior,
+    rws,
     shifter,
     wakesleep,
 )
@@ -90,6 +93,13 @@ NOTEBOOK_FIGURES = {  # what each notebook draws, with arguments of the kinds it
     "09 pattern_grid of 5": lambda: wakesleep.pattern_grid(np.eye(5, 16), "largest penalty", n_cols=5),
     "09 kl_curves": lambda: wakesleep.kl_curves(wakesleep.load_bars_runs()[0]["curves"]),
     "09 generative_fields": lambda: wakesleep.generative_fields(_bars_machine(), title="seed 2"),
+    "10 digit_grid": lambda: digits.digit_grid(np.eye(30, 64), "three training digits of each class", n_cols=15),
+    "10 validation_curves": lambda: digits.validation_curves(digits.load_digits_runs()[0]["curves"]),
+    "10 code_lengths": lambda: digits.code_lengths(digits.load_digits_runs()[0]["rows"]),
+    "11 bound_figure": lambda: rws.bound_figure([1, 2, 3], [-9.8, -9.6, -9.4], -8.75, [1.2, 1.0, 0.9]),
+    "11 gap_figure": lambda: rws.gap_figure(np.array([1, 10, 100, 1000]), np.array([1.08, 0.38, 0.086, 0.013]), 29.6),
+    "11 bars_kl_figure": lambda: rws.bars_kl_figure(
+        json.loads((results_dir("rws") / "runs.json").read_text())["runs"], ["wake-sleep", "rws-wake-q", "rws-both"]),
     "04 widget": lambda: free_energy.free_energy_explorer()._view.fig,
     "05 widget": lambda: factorial.factorial_gap_explorer()._view.fig,
     "06 widget": lambda: imaging.imaging_explorer()._view.fig,

@@ -1,19 +1,27 @@
 """The widgets of notebooks 04-06, driven headless: their numbers against hmlib.exact, their
-controls sized for a projector, and the value boxes beside the long sliders.
+controls sized for a projector, the number boxes of the long sliders, and the controls of
+hmlib.views._controls themselves (values clamped and rounded to the step, the figure and its
+text alternative sent together, arguments checked). What the browser shows of them is tested in
+tests/browser/test_browser_widgets.py.
 
 The oracle is ``hmlib.exact`` (itself tested against plain loops in tests/test_exact.py) and
 central finite differences; the widgets compute on their own (2^{n_2}, 2^{n_3}) grid.
 """
 
+import io
 import re
 
+import ipywidgets
 import numpy as np
 import pytest
+import traitlets
+from PIL import Image
 
 from hmlib import exact
 from hmlib import recognition_fit as R
 from hmlib.model import HelmholtzMachine
-from hmlib.views import factorial, free_energy, imaging
+from hmlib.views import _controls, factorial, free_energy, imaging
+from hmlib.views._controls import float_slider, int_slider
 
 NUMBER = r"(-?\d+\.\d{4})"
 
@@ -149,13 +157,11 @@ def test_step_halving_never_increases_f_even_with_a_huge_step():
 def test_explorer_contract():
     w = free_energy.free_energy_explorer()
     assert "hm-widget" in w._dom_classes
-    assert "hm-readout" in w.readout._dom_classes
-    assert "hm-figure" in w.figure._dom_classes and w.figure.format == "png"
+    assert isinstance(w.readout, _controls.Readout) and isinstance(w.figure, _controls.FigureImage)
     assert w.figure.value[:8] == b"\x89PNG\r\n\x1a\n"
     assert set(w.controls) == {"n_hidden_2", "n_hidden_3", "pattern", "seed", "steps"}
     for control in w.controls.values():
-        assert control.continuous_update is False
-        assert control.description
+        assert isinstance(control, _controls.IntSlider) and control.description
     assert (w.controls["n_hidden_2"].min, w.controls["n_hidden_2"].max) == (1, 8)
     assert (w.controls["n_hidden_3"].min, w.controls["n_hidden_3"].max) == (1, 8)
     assert (w.controls["pattern"].min, w.controls["pattern"].max) == (0, 15)
@@ -238,7 +244,7 @@ def test_best_factorial_fit(n2, n3, pattern, seed):
 
 def test_factorial_gap_widget():
     w = factorial.factorial_gap_explorer()
-    assert "hm-widget" in w._dom_classes and "hm-readout" in w.readout._dom_classes
+    assert "hm-widget" in w._dom_classes and isinstance(w.readout, _controls.Readout)
     w.controls["n_hidden_3"].value = 3
     fit = R.best_factorial_fit(2, 3, 11, 0)
     layerwise = float(re.findall(r"KL layer-wise = " + NUMBER, w.readout.value)[0])
@@ -254,50 +260,40 @@ WIDGETS = {
     "factorial gap (05)": factorial.factorial_gap_explorer,
     "imaging explorer (06)": imaging.imaging_explorer,
 }
-READOUT_PIXELS = 64  # ipywidgets 8 gives a slider's readout up to 64 pixels (--jp-widgets-inline-width-short)
-CHARACTER_PIXELS = 8  # a generous average width of a character of the 13-pixel widget font
-
-
-def pixels(css):
-    assert css.endswith("px"), f"{css!r}: widths are given in pixels so that they do not follow the font"
-    return float(css[:-2])
+CHARACTER_PIXELS = 8.5  # a generous average width of a character of the controls' 14-pixel font
 
 
 @pytest.mark.parametrize("name", sorted(WIDGETS))
-def test_sliders_have_tracks_of_at_least_250_pixels_and_whole_descriptions(name):
-    w = WIDGETS[name]()
-    for control in w.controls.values():
-        assert control.continuous_update is False
-        description = pixels(control.style.description_width)
-        track = pixels(control.layout.width) - description - (READOUT_PIXELS if control.readout else 0)
+def test_controls_leave_tracks_of_at_least_250_pixels_and_whole_descriptions(name):
+    description = float(_controls.DESCRIPTION_WIDTH.removesuffix("px"))
+    for control in WIDGETS[name]().controls.values():
+        # the row: label, gap, track, gap, number box (or the value shown beside the track)
+        beside = _controls.BOX_WIDTH if control.boxed else _controls.VALUE_WIDTH
+        track = _controls.ROW_WIDTH - description - 2 * _controls.GAP - beside
         assert track >= 250, f"{control.description!r}: a track of about {track:.0f} pixels"
+        assert _controls.track_pixels(control.boxed) == track
         assert len(control.description) * CHARACTER_PIXELS <= description, f"{control.description!r} is cut off"
 
 
 @pytest.mark.parametrize("name, boxed", [
-    ("free-energy explorer (04)", {"steps"}),  # 41 positions; the others have 8, 16 or 20
+    ("free-energy explorer (04)", {"steps"}),  # 41 positions; the others have 8, 8, 16 or 20
     ("factorial gap (05)", set()),  # 6, 6, 16 and 20 positions
     ("imaging explorer (06)", {"q1", "q2", "theta1", "theta2", "bias"}),  # 21, 21, 101, 101 and 41 positions
 ])
-def test_sliders_of_more_than_20_positions_and_only_they_have_a_value_box(name, boxed):
+def test_sliders_of_more_than_20_positions_and_only_they_have_a_number_box(name, boxed):
     w = WIDGETS[name]()
-    assert set(w.value_boxes) == boxed
-    for key, box in w.value_boxes.items():
-        slider = w.controls[key]
-        assert "hm-value" in box._dom_classes and box.continuous_update is False
-        assert (box.min, box.max, box.step, box.value) == (slider.min, slider.max, slider.step, slider.value)
-        assert slider.readout is False, "the box shows the value; a readout would show it twice"
-        assert box in w.children[0].children[0].children[list(w.controls).index(key)].children
-    for key in set(w.controls) - boxed:
-        assert w.controls[key].readout is True
+    assert {key for key, control in w.controls.items() if control.boxed} == boxed
+    for control in w.controls.values():
+        count = len(np.arange(control.min, control.max + control.step / 2, control.step))
+        assert control.positions() == count
+        assert control.boxed == (count > 20)
 
 
 def test_notebook_06_try_it_theta_10_and_0_typed_into_the_boxes():
     """Try-it of notebook 06: theta_1 = 10, theta_2 = 0, with q_1 = q_2 = 1/2 and b = 0.05."""
     w = imaging.imaging_explorer(q1=0.5, q2=0.5, theta1=3.0, theta2=1.0, bias=0.05)
-    w.value_boxes["theta1"].value = 10.0
-    w.value_boxes["theta2"].value = 0.0
-    assert (w.controls["theta1"].value, w.controls["theta2"].value) == (10.0, 0.0)
+    w.controls["theta1"].value = 10.0
+    w.controls["theta2"].value = 0.0
     # by hand: parent 2 has weight 0; parent 1 is on with probability 1/2, when u = b + 10
     exact_p = 0.5 * (10.05 / 11.05) + 0.5 * (0.05 / 1.05)
     naive_p = 1 - 1 / (1 + 0.05 + 0.5 * 10.0)
@@ -306,30 +302,127 @@ def test_notebook_06_try_it_theta_10_and_0_typed_into_the_boxes():
     assert f"exact E_Q[p] = {exact_p:.4f}" in w.readout.value
 
 
-def test_a_typed_value_is_rounded_to_the_sliders_step_and_shown_so():
+def test_a_typed_value_is_clamped_to_the_range_and_rounded_to_the_step():
     w = imaging.imaging_explorer()
-    w.value_boxes["theta1"].value = 2.37
-    assert w.controls["theta1"].value == 2.4 and w.value_boxes["theta1"].value == 2.4
-    w.value_boxes["q1"].value = 0.35  # 7 steps of 0.05, not 0.35000000000000003
+    w.controls["theta1"].value = 2.37
+    assert w.controls["theta1"].value == 2.4
+    w.controls["q1"].value = 0.35  # 7 steps of 0.05, not 0.35000000000000003
     assert w.controls["q1"].value == 0.35 and w.values["exact"] == pytest.approx(
         imaging.meanfield.unit_probabilities([0.35, 0.5], [2.4, 1.0], 0.05)["exact"], rel=1e-12)
-    w.value_boxes["bias"].value = 99.0  # beyond the range: the box clamps it to its maximum
+    w.controls["bias"].value = 99.0  # beyond the range: clamped to its maximum
     assert w.controls["bias"].value == imaging.MAX_BIAS
+    w.controls["theta2"].value = -3.0
+    assert w.controls["theta2"].value == 0.0
+    steps = free_energy.free_energy_explorer().controls["steps"]
+    steps.value = 45
+    assert steps.value == 40 and isinstance(steps.value, int)
 
 
-def test_the_steps_box_of_the_explorer_moves_the_slider_and_the_slider_the_box():
-    w = free_energy.free_energy_explorer()
-    w.value_boxes["steps"].value = 12
-    assert w.controls["steps"].value == 12 and w.values["step"] == 12
-    assert "step 12 of 40" in w.readout.value
-    w.controls["steps"].value = 30
-    assert w.value_boxes["steps"].value == 30 and w.values["step"] == 30
+# ---------------------------------------------------------------------------- _controls on its own
+def tiny_png(width):
+    """A PNG of `width` x 1 grey pixels, made without hmlib."""
+    buffer = io.BytesIO()
+    Image.new("L", (width, 1), 128).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
-def test_a_typed_value_redraws_once():
-    w = free_energy.free_energy_explorer()
-    calls = []
+class Square(_controls.Widget):
+    """n and n squared, and a picture n + 1 pixels wide: a widget made only of _controls."""
+
+    def __init__(self, n=2):
+        super().__init__({"n": _controls.int_slider("n", 0, 30, n, "n")}, "n and its square")
+
+    def update(self):
+        n = self.controls["n"].value
+        self.readout.value = f"n = {n}, n squared = {n * n}"
+        self.set_figure(tiny_png(n + 1), f"A bar {n + 1} pixels wide for n = {n}")
+
+
+def sent_messages(widget):
+    """The messages `widget` sends to the browser from now on, as (message, buffers)."""
+    sent = []
+    widget._send = lambda msg, buffers=None: sent.append((msg, buffers))
+    return sent
+
+
+def test_a_control_set_in_python_updates_the_view_and_redraws_once():
+    w = Square()
+    calls, sent = [], sent_messages(w.controls["n"])
     original = w.update
     w.update = lambda: calls.append(1) or original()
-    w.value_boxes["steps"].value = 7
+    w.controls["n"].value = 7
     assert len(calls) == 1
+    assert [m["state"] for m, _ in sent] == [{"value": 7}]
+    assert w.readout.value == "n = 7, n squared = 49"
+    assert w.figure.alt == w.figure_alt == "A bar 8 pixels wide for n = 7"
+
+
+def test_set_figure_sends_the_picture_and_its_text_in_one_message():
+    w = Square()
+    sent = sent_messages(w.figure)
+    w.set_figure(tiny_png(40), "  A bar 40 pixels\nwide  ")
+    assert w.figure.value == tiny_png(40) and w.figure.alt == "A bar 40 pixels wide"
+    assert len(sent) == 1, f"expected one message, got {[m for m, _ in sent]}"
+    message, buffers = sent[0]
+    assert message["method"] == "update" and message["state"]["alt"] == "A bar 40 pixels wide"
+    assert message["buffer_paths"] == [["value"]] and bytes(buffers[0]) == tiny_png(40)
+
+
+def test_a_value_from_the_browser_is_snapped_and_the_snapped_value_sent_back():
+    """What the number box sends comes back as the slider's position, even when that position is
+    the one the slider already had (ipywidgets sends a validated value that differs from the
+    browser's)."""
+    slider = _controls.float_slider("weight", 0.0, 10.0, 0.1, 3.0, "theta")
+    sent = sent_messages(slider)
+    slider.set_state({"value": 2.37})
+    assert slider.value == 2.4
+    assert [m["state"]["value"] for m, _ in sent if m["method"] == "update"] == [2.4]
+    slider.value = 10.0
+    sent.clear()
+    slider.set_state({"value": 12.0})
+    assert slider.value == 10.0
+    assert [m["state"]["value"] for m, _ in sent if m["method"] == "update"] == [10.0]
+
+
+def test_changing_the_range_updates_the_number_box_and_the_value():
+    slider = _controls.int_slider("units", 1, 8, 5, "n")
+    assert not slider.boxed and slider.readout_format == "d"
+    slider.max = 40
+    assert slider.boxed and slider.positions() == 40
+    slider.max = 4
+    assert not slider.boxed and slider.value == 4
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: int_slider(3, 0, 5, 1, "n"), TypeError, "description is 3; expected a string"),
+    (lambda: int_slider("  ", 0, 5, 1, "n"), ValueError, "description is '  '; expected a label"),
+    (lambda: int_slider("n", 0.0, 5, 1, "n"), TypeError, "low is 0.0; expected an integer"),
+    (lambda: int_slider("n", 5, 5, 5, "n"), ValueError, "high is 5; expected an integer >= 6"),
+    (lambda: int_slider("n", 0, 5, 6, "count"), ValueError, "count is 6; expected an integer from 0 to 5"),
+    (lambda: float_slider("q", 1.0, 0.0, 0.1, 0.5, "q1"), ValueError, r"high is 0.0; expected a number > 1.0"),
+    (lambda: float_slider("q", 0.0, 1.0, 0.0, 0.5, "q1"), ValueError, r"step is 0.0; expected a number > 0"),
+    (lambda: float_slider("q", 0.0, 1.0, 0.3, 0.3, "q1"), ValueError,
+     "step is 0.3; expected a step that divides"),
+    (lambda: float_slider("q", 0.0, 1.0, 0.05, 0.33, "q1"), ValueError,
+     r"q1 is 0.33; expected one of 0.0, 0.05, \.\.\., 1.0"),
+    (lambda: float_slider("q", 0.0, 1.0, 0.05, "0.5", "q1"), TypeError, "q1 is '0.5'"),
+    (lambda: setattr(Square().controls["n"], "step", 0), ValueError, "step is 0.0; expected a number > 0"),
+    (lambda: setattr(Square().controls["n"], "readout_format", "%d"), ValueError, "readout_format is '%d'"),
+    (lambda: setattr(float_slider("q", 0.0, 1.0, 0.05, 0.5, "q1"), "value", float("nan")), ValueError,
+     "value is nan"),
+    (lambda: Square().set_figure("figure.png", "a bar"), TypeError,
+     "png is 'figure.png'; expected the bytes of a PNG"),
+    (lambda: Square().set_figure(b"GIF89a\x01\x00", "a bar"), ValueError, "png starts with b'GIF89a"),
+    (lambda: Square().set_figure(tiny_png(3), None), TypeError, "alt is None"),
+    (lambda: Square().set_figure(tiny_png(3), " \n"), ValueError, "alt is empty"),
+    (lambda: _controls.Widget({}, "no controls"), ValueError, "controls is empty"),
+    (lambda: _controls.Widget({"n": ipywidgets.IntSlider()}, "x"), TypeError, r"controls\['n'\] is .*IntSlider"),
+])
+def test_bad_arguments_raise_errors_that_name_them(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_a_value_of_the_wrong_kind_is_refused_by_the_trait():
+    with pytest.raises(traitlets.TraitError, match="'value' trait of an IntSlider"):
+        Square().controls["n"].value = 2.5

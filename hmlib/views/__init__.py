@@ -13,12 +13,14 @@ module                      notebooks  figures and widgets
 ``views.digits``            10         digit grids, code lengths in bits, validation curves
 ``views.rws``               11         -F = L_1 <= L_2 <= ... <= log Z, the bias of K-sample weights, KL per seed
 ``views.progress``          08-11      a progress bar for training: a widget in the lab, a text bar elsewhere
+``views.exercises``         00-11      the multiple-choice control of the "Try it" items, checked on the spot
+``views.controls``          00         the accessible slider of the explorers, public (notebook 00 shows one)
 ``views.figures``           --         ``python -m hmlib.views.figures DIR`` writes every figure of README
 ==========================  =========  ===============================================================
 
 The views import the maths modules of ``hmlib``, never the reverse, and no view imports another
 topic's module: each imports only the shared private modules ``_common`` (figure size and style,
-colours, PNG conversion, argument checks) and ``_controls`` (sliders, value boxes, the widget box).
+colours, PNG conversion, argument checks) and ``_controls`` (accessible sliders, readout, figure, the widget box).
 Importing this package imports none of them, so ``from hmlib.views import networks`` loads
 matplotlib but not ipywidgets.
 """

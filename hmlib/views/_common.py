@@ -26,7 +26,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import EngFormatter, FuncFormatter, LogLocator, NullFormatter
 from PIL import Image
 
-from hmlib._checks import as_array, as_instance, as_real, describe
+from hmlib._checks import as_array, as_instance, as_real
+from hmlib._checks import describe as describe_value
 
 # ---------------------------------------------------------------------------- colours
 BLACK = "#000000"
@@ -243,6 +244,115 @@ def close(fig):
     fig.clear()
 
 
+# ---------------------------------------------------------------------------- text alternatives
+# How the topic modules write the numbers and lists of a text alternative (``describe``), so that
+# every figure reads alike: a typographic minus (U+2212), never "−0" or "−0.00", and a number
+# either to significant digits (``significant``, or ``numpy_significant`` in notebooks 07 to 11:
+# values whose size varies, such as a KL or a small probability) or to fixed decimals
+# (``fixed_decimals``: values the notebook prints with fixed decimals). nbval compares the texts on
+# every CPU, so a caller asks for no more digits than survive round-off.
+POSITIONAL_EXPONENTS = range(-4, 6)  # magnitudes from 10^-4 up to 10^6 are written positionally
+
+
+def significant(value, digits=2, sign=False):
+    """``value`` rounded to ``digits`` significant digits, trailing zeros kept ("0.0020", "0.50",
+    "120", "−3.4"), positionally when the rounded value's power of ten is in POSITIONAL_EXPONENTS
+    (0.0000996 to two digits is "0.00010"), else as "8.2 × 10^−6"; 0 is "0". ``sign`` puts a plus
+    before a positive value ("+0.071")."""
+    value = float(value)
+    if value == 0:
+        return "0"
+    _, exponent = f"{value:.{digits - 1}e}".split("e")  # of the rounded value: 0.0996 is 1.0e-01
+    exponent = int(exponent)
+    if exponent in POSITIONAL_EXPONENTS:
+        text = minus(f"{round(value, digits - 1 - exponent):.{max(digits - 1 - exponent, 0)}f}")
+    else:
+        text = _scientific(value, digits)
+    return f"+{text}" if sign and value > 0 else text
+
+
+def numpy_significant(value, digits=2):
+    """``value`` to ``digits`` significant digits as ``numpy.format_float_positional(value, digits,
+    unique=False, fractional=False)`` writes it, from 10^−4 up to 10^6 of the unrounded value (else
+    as "8.2 × 10^−6"), with a typographic minus and never "−0".
+
+    Unlike ``significant``, it keeps trailing zeros only up to ``digits`` − 1 decimals and drops
+    those where the binary value ends or rounding carries: to two digits 0.5 is "0.5" and 0.898 is
+    "0.9", but 0.1 is "0.10", 1 is "1.0" and 0 is "0.0". The figures of notebooks 07 to 11 (shifter,
+    wakesleep, digits, rws) write their texts so; with ``significant`` their texts would change.
+    """
+    if value != 0 and not 1e-4 <= abs(value) < 1e6:  # the value as given: a float32 compares as float32
+        return _scientific(value, digits)
+    text = np.format_float_positional(value, digits, unique=False, fractional=False, trim="k").rstrip(".")
+    return minus(text.lstrip("-") if float(text) == 0 else text)
+
+
+def _scientific(value, digits):
+    """ "8.2 × 10^−6", "−1.00 × 10^7": ``value`` to ``digits`` significant digits times a power of ten."""
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    return minus(f"{mantissa} \u00d7 10^{int(exponent)}")
+
+
+def fixed_decimals(value, decimals, sign=False, scientific=True):
+    """``value`` with ``decimals`` decimals ("−9.826", "0.50"; "+2.7" with ``sign``), never "−0.00"
+    (a computed probability may be −1e−17). ``scientific``: from 10^6 on, three significant digits
+    ("1.23 × 10^6", without a plus) instead of a long string of digits; False for a text that
+    repeats a figure's labels digit for digit."""
+    if scientific and abs(value) >= 10.0**POSITIONAL_EXPONENTS.stop:
+        return _scientific(value, 3)
+    text = f"{value:{'+' if sign else ''}.{decimals}f}"
+    return minus(f"{0:.{decimals}f}" if float(text) == 0 else text)
+
+
+def short_number(value, digits=3):
+    """``value`` to at most ``digits`` significant digits without trailing zeros ("16", "12.4",
+    "0.005", "1"), always positional, with a typographic minus and never "−0": grid values and
+    settings, which read best as written."""
+    text = np.format_float_positional(value, precision=digits, fractional=False, trim="-")
+    return "0" if float(text) == 0 else minus(text)
+
+
+def count_text(value, digits=3, numpy_style=False):
+    """A count with its thousands separated ("68,719,476,736"), every digit of a whole number
+    below 10^15; else (not whole, or larger) ``significant(value, digits)``, or with
+    ``numpy_style`` ``numpy_significant(value, digits)``."""
+    if value == round(value) and abs(value) < 1e15:
+        return minus(f"{int(value):,}")
+    return (numpy_significant if numpy_style else significant)(value, digits)
+
+
+def plural(n, noun):
+    """ "1 unit", "3 units": ``n`` and ``noun``, with an "s" unless ``n`` is 1."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def listing(items):
+    """ "a", "a and b", "a, b and c": the items (written with ``str``) as a sentence lists them."""
+    words = [str(item) for item in items]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def value_range(values, form):
+    """ "a to b": the smallest and largest of ``values``, each written by ``form`` (such as
+    ``significant``); one value if both read alike."""
+    low, high = form(np.min(values)), form(np.max(values))
+    return low if low == high else f"{low} to {high}"
+
+
+def change_text(values, form):
+    """ "rises from −7.27 to −3.42", "falls from ... to ...", or "stays at ..." if both read alike:
+    the first of ``values`` against the last, each written by ``form``."""
+    first, last = form(values[0]), form(values[-1])
+    if first == last:
+        return f"stays at {first}"
+    return f"{'rises' if values[-1] > values[0] else 'falls'} from {first} to {last}"
+
+
+def sizes_text(sizes):
+    """Layer sizes as the notebooks write them, joined by en dashes: "4–3–2"."""
+    return "\u2013".join(str(n) for n in sizes)
+
+
 # ---------------------------------------------------------------------------- argument checks
 MAX_FIGURE_INCHES = 40.0  # the widest or tallest figure a view draws: a wall poster, not a typo
 MAX_PIXELS = 2**14  # the most pixels a PNG may have on a side (a 2^14 x 2^14 RGBA image is 1 GiB)
@@ -282,7 +392,7 @@ def _check_dpi(fig, dpi):
 def as_text(value, name):
     """A title or label: a ``str``, else ``TypeError``."""
     if not isinstance(value, str):
-        raise TypeError(f"{name} is {describe(value)}; expected a string")
+        raise TypeError(f"{name} is {describe_value(value)}; expected a string")
     return value
 
 
@@ -346,7 +456,7 @@ def as_array_or_inf(values, name, ndim):
 def as_mapping(value, name, keys):
     """A mapping (dict) that has every key in ``keys``."""
     if not isinstance(value, Mapping):
-        raise TypeError(f"{name} is {describe(value)}; expected a dict with the keys {tuple(keys)}")
+        raise TypeError(f"{name} is {describe_value(value)}; expected a dict with the keys {tuple(keys)}")
     missing = [key for key in keys if key not in value]
     if missing:
         raise ValueError(f"{name} has no key {missing[0]!r}; expected a dict with the keys {tuple(keys)}")
@@ -356,7 +466,7 @@ def as_mapping(value, name, keys):
 def as_list(value, name):
     """A non-empty list or tuple (of runs, curves...)."""
     if not isinstance(value, (list, tuple)):
-        raise TypeError(f"{name} is {describe(value)}; expected a list")
+        raise TypeError(f"{name} is {describe_value(value)}; expected a list")
     if not value:
         raise ValueError(f"{name} is empty; expected at least one entry")
     return value

@@ -2,7 +2,8 @@
 code lengths as bars with their error bars, and the validation curves of wake-sleep with early
 stopping (Hinton, Dayan, Frey & Neal 1995; Frey, Hinton & Dayan 1996).
 
-Every function returns a ``matplotlib.figure.Figure`` built without ``pyplot``. The numbers come
+Every function returns a ``CourseFigure`` built without ``pyplot``, with a text alternative that
+states what it draws and its key numbers. The numbers come
 from ``hmlib.baselines``, ``hmlib.wakesleep`` and ``hmlib.evaluation``, or from the runs saved by
 ``python benchmarks/digits.py --json --save benchmarks/results/digits`` (:func:`load_digits_runs`).
 """
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hmlib._checks import as_count, as_data, describe
+from hmlib._checks import as_count, as_data
+from hmlib._checks import describe as describe_value
 from hmlib.data import DIGITS_SHAPE
 from hmlib.model import HelmholtzMachine
 from hmlib.results import results_dir
@@ -23,9 +25,15 @@ from hmlib.views._common import (
     FIGURE_WIDTH,
     MAX_PATTERNS_SHOWN,
     VERMILLION,
+    MAX_ALT_CHARACTERS,
     as_text,
     check_figure_size,
+    count_text,
+    describe,
+    fixed_decimals,
     new_figure,
+    numpy_significant,
+    plural,
     styled,
 )
 
@@ -46,7 +54,7 @@ def load_digits_runs(directory=None):
     if directory is None:
         directory = results_dir("digits")
     if not isinstance(directory, (str, os.PathLike)):
-        raise TypeError(f"directory is {describe(directory)}; expected a folder name (str or Path)")
+        raise TypeError(f"directory is {describe_value(directory)}; expected a folder name (str or Path)")
     directory = Path(directory)
     runs_file = directory / "runs.json"
     if not runs_file.is_file():
@@ -92,8 +100,23 @@ def digit_grid(patterns, title, n_cols=10):
             ax.set_yticks([])
         else:
             ax.axis("off")
-    fig.suptitle(title if "black" in title else f"{title} (black = on)")
-    return fig
+    title = title if "black" in title else f"{title} (black = on)"
+    fig.suptitle(title)
+    return describe(fig, _grid_text(patterns, title, cols, n_rows))
+
+
+def _grid_text(patterns, title, cols, n_rows):
+    """What ``digit_grid`` draws: how many images, in which layout, and how much ink they carry
+    (pixels on; the mean grey level if they are probabilities)."""
+    n, pixels = patterns.shape
+    text = (f"{title}: {plural(n, 'image')} of {DIGITS_SHAPE[0]}x{DIGITS_SHAPE[1]} pixels, in "
+            f"{plural(n_rows, 'row')} of {cols}, read row by row.")
+    if np.all((patterns == 0) | (patterns == 1)):
+        on = patterns.sum(axis=1)  # (n,): pixels on in each image
+        text += f" Pixels on per image: {on.mean():.0f} of {pixels} on average, from {on.min():.0f} to {on.max():.0f}"
+        return text + "."
+    return text + (f" Grey levels between 0 and 1: {numpy_significant(patterns.mean())} on average, from "
+                   f"{numpy_significant(patterns.min())} to {numpy_significant(patterns.max())}.")
 
 
 @styled
@@ -107,7 +130,7 @@ def code_lengths(rows):
     (wake-sleep and the deterministic machine) are drawn in HM_COLOUR.
     """
     if not isinstance(rows, list) or not rows:
-        raise TypeError(f"rows is {describe(rows)}; expected a non-empty list of table rows (dicts)")
+        raise TypeError(f"rows is {describe_value(rows)}; expected a non-empty list of table rows (dicts)")
     names = [as_text(row["model"], "model") for row in rows]
     bits = np.array([float(row["test_bits"]) for row in rows])
     labels = np.array([float(row.get("label_bits") or 0.0) for row in rows])
@@ -122,7 +145,7 @@ def code_lengths(rows):
         ax.barh(y, labels, left=bits, color="white", edgecolor=colours, hatch="///",
                 label=r"the class, $-\log_2 P(c)$: what a per-class model pays to be compared with the others")
     spread = errors > 0  # gzip codes the test set as one file: no error bar
-    ax.errorbar((bits + labels)[spread], y[spread], xerr=errors[spread], fmt="none", ecolor="black", capsize=3)
+    ax.errorbar((bits + labels)[spread], y[spread], xerr=errors[spread], fmt="none", color="black", ecolor="black", capsize=3)
     for yi, b, lab, e in zip(y, bits, labels, errors):
         text = f"{b:.1f} + {lab:.1f} = {b + lab:.1f}" if lab else f"{b:.1f}"
         ax.text(b + lab + e + 0.5, yi, text, va="center")
@@ -132,7 +155,34 @@ def code_lengths(rows):
     if labels.any():
         fig.legend(loc="outside lower center", frameon=False)
     ax.set_title("test code length per digit (red: Helmholtz machines; fewer bits is better)")
-    return fig
+    return describe(fig, _code_lengths_text(names, bits, labels, errors, colours))
+
+
+def _code_lengths_text(names, bits, labels, errors, colours):
+    """What ``code_lengths`` draws: each model's bar as it is labelled (bits, plus the class's bits
+    for a per-class model), its error bar, and which model codes a digit in the fewest bits."""
+    paid = bits + labels  # (n,): the length of each bar
+    entries = []
+    for name, b, lab, total, e, colour in zip(names, bits, labels, paid, errors, colours):
+        entry = (f"{name}, {fixed_decimals(b, 1)} + {fixed_decimals(lab, 1)} = {fixed_decimals(total, 1)}" if lab
+                 else f"{name}, {fixed_decimals(b, 1)}")
+        entry += f" ± {fixed_decimals(e, 1)}" if e > 0 else ""
+        entry += " (Helmholtz machine)" if colour == HM_COLOUR else ""
+        entries.append(entry)
+    best = int(np.argmin(paid))
+    text = (
+        f"Horizontal bars: test code length in bits per digit of {plural(len(names), 'model')}, fewer bits is "
+        "better; Helmholtz machines in red, the others in blue; error bars ± 2 standard errors"
+        + ("; a hatched extension adds the class's bits, −log₂ P(c), to a model told the class"
+           if labels.any() else "")
+        + ". From top to bottom: " + "; ".join(entries)
+        + f". Shortest{' once the class is paid' if labels.any() else ''}: {names[best]}, "
+        f"{fixed_decimals(paid[best], 1)} bits."
+    )
+    return text if len(text) <= MAX_ALT_CHARACTERS else (
+        f"Horizontal bars: test code length in bits per digit of {plural(len(names), 'model')}, from "
+        f"{fixed_decimals(paid.min(), 1)} to {fixed_decimals(paid.max(), 1)} bits; shortest: {names[best]}, "
+        f"{fixed_decimals(paid[best], 1)} bits.")
 
 
 @styled
@@ -143,7 +193,7 @@ def validation_curves(curves):
     ``"best_examples"``, as in ``runs.json``.
     """
     if not isinstance(curves, list) or not curves:
-        raise TypeError(f"curves is {describe(curves)}; expected a non-empty list of curves (dicts)")
+        raise TypeError(f"curves is {describe_value(curves)}; expected a non-empty list of curves (dicts)")
     fig = new_figure(4.2)
     ax = fig.add_subplot()
     for curve in curves:
@@ -156,4 +206,30 @@ def validation_curves(curves):
     ax.set_xlabel("training examples seen (thousands)")
     ax.set_ylabel("validation bits per digit")
     ax.set_title("wake-sleep per digit: the score on held-out digits (dots: the machines kept)")
-    return fig
+    return describe(fig, _validation_text(curves))
+
+
+def _validation_text(curves):
+    """What ``validation_curves`` draws: for each digit's curve its first score, its lowest (the
+    dot) and where, and its last; then how many curves end above their lowest point."""
+    parts, rising = [], 0
+    for curve in curves:
+        examples = np.asarray(curve["examples"], float) / 1000  # (m,), thousands, as on the axis
+        bits = np.asarray(curve["validation_bits"], float)  # (m,)
+        best = int(np.argmin(bits))
+        rising += bits[-1] > bits[best]
+        parts.append(f"digit {curve['digit']} from {fixed_decimals(bits[0], 1)}, lowest "
+                     f"{fixed_decimals(bits[best], 1)} at {count_text(examples[best], numpy_style=True)}k, last "
+                     f"{fixed_decimals(bits[-1], 1)} at {count_text(examples[-1], numpy_style=True)}k")
+    text = (
+        f"Validation bits per digit against training examples seen (thousands), one line per digit, labelled at its "
+        f"end, with a dot at its lowest point, the machine kept. For each digit, the first score, the lowest and "
+        f"the last, in bits: {'; '.join(parts)}. {rising} of {len(curves)} curves end above their lowest point: the score "
+        "on held-out digits falls, then rises."
+    )
+    if rising == 0:
+        text = text.replace(": the score on held-out digits falls, then rises.", ".")
+    return text if len(text) <= MAX_ALT_CHARACTERS else text.split(" For each digit")[0] + (
+        f" {rising} of {len(curves)} curves end above their lowest point.")
+
+

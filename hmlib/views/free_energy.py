@@ -6,7 +6,9 @@
 - ``free_energy_explorer()``: the widget; its sliders choose the machine, the pattern x, the seed
   and the number of training steps, and it redraws the view in place.
 
-The computing is in ``hmlib.recognition_fit``; this module only draws and builds controls.
+The computing is in ``hmlib.recognition_fit``; this module only draws and builds controls. The
+figure carries a text alternative (``fig.alt``) that states its numbers; the widget shows it with
+the PNG (``set_figure``), after the setting it was drawn for.
 """
 
 import numpy as np
@@ -34,11 +36,15 @@ from hmlib.views._common import (
     Repainter,
     as_inches,
     as_vector,
+    change_text,
     check_same_length,
+    describe,
+    fixed_decimals,
     minus,
     new_figure,
     png_bytes,
     set_tick_size,
+    sizes_text,
     style,
 )
 from hmlib.views._controls import (
@@ -62,6 +68,9 @@ class ExplorerView:
     are the tick labels under the bars, so they never overlap a bar or each other.
     Right: the training trajectory, -F (line), KL (the hatched band from -F up to log Z) and
     log Z (dashed) against the step, with the current step marked; the legend sits above the plot.
+
+    ``update`` also sets the figure's text alternative (``fig.alt``): the three values of the
+    waterfall, and where each curve starts and ends.
 
     The figure and its artists are made once and only their data change, and the layout is fixed
     (no layout engine): a widget redraws this on every control change, and ``png()`` repaints
@@ -158,6 +167,7 @@ class ExplorerView:
         pad = 0.06 * (high - low) + 1e-3
         for ax in (self.ax_bar, self.ax_traj):
             ax.set_ylim(low - pad, high + pad)
+        describe(self.fig, _explorer_text(neg_f, kl, log_z, step))
         return self
 
     def png(self, dpi=None):
@@ -166,6 +176,37 @@ class ExplorerView:
         if dpi is None or dpi == self.fig.dpi:
             return self._repainter.png()
         return png_bytes(self.fig, dpi)
+
+
+def _explorer_text(neg_f, kl, log_z, step):
+    """What ``ExplorerView`` shows: the waterfall's three values as its labels write them (3
+    decimals), and the trajectory from its first step to its last (2 decimals)."""
+    f_now, kl_now, z_now = (_nats(a[step], 3) for a in (neg_f, kl, log_z))
+    level = _nats(neg_f[step] + kl[step], 3) == z_now
+    text = (
+        f"Left, a waterfall in nats that reads \u2212F + KL = log Z, at step {step}: the bar \u2212F goes from 0 "
+        f"{_way(neg_f[step])} to {f_now}, the hatched bar + KL adds {kl_now} to it, and the bar = log Z goes "
+        f"from 0 {_way(log_z[step])} to {z_now}, {'level' if level else 'not level'} with the top of the KL bar. "
+    )
+    n = neg_f.size - 1
+    if n == 0:
+        return text + "Right, the trajectory has a single point, step 0, before any gradient step."
+    return text + (
+        f"Right, the trajectory over {n} gradient step{'' if n == 1 else 's'} on the recognition weights, "
+        f"with step {step} marked: \u2212F (line) {change_text(neg_f, _nats)}, KL (the hatched band above the "
+        f"\u2212F line) {change_text(kl, _nats)}, log Z (dashed line) {change_text(log_z, _nats)}."
+    )
+
+
+def _way(value):
+    """Which way a bar goes from 0: "down" (for binary data -F <= log Z <= 0) or "up"."""
+    return "down" if value < 0 else "up"
+
+
+def _nats(value, decimals=2):
+    """A value in nats with ``decimals`` decimals and every digit, however large, as the
+    waterfall's labels write it (``fixed_decimals`` without its scientific form)."""
+    return fixed_decimals(value, decimals, scientific=False)
 
 
 def _rgb(colour):
@@ -230,7 +271,8 @@ class FreeEnergyExplorer(Widget):
         return HelmholtzMachine(hm.theta, hm.theta_bias, phi, phi_bias, imaging=hm.imaging)
 
     def update(self):
-        """Recompute (from the cache when only the step changed) and redraw."""
+        """Recompute (from the cache when only the step changed) and redraw; the figure's text
+        alternative names the setting and the numbers drawn."""
         trajectory = self.trajectory()
         step = self.controls["steps"].value
         log_z, neg_f, kl = (float(trajectory[k][step]) for k in ("log_z", "neg_f", "kl"))
@@ -245,7 +287,9 @@ class FreeEnergyExplorer(Widget):
             f"<small>(nats; -F + KL = log Z)</small></div>"
         )
         self._view.update(trajectory["neg_f"], trajectory["kl"], trajectory["log_z"], step)
-        self.figure.value = self._view.png()
+        setting = (f"Machine {sizes_text(trajectory['machine'].sizes)}, x = {pattern_string(x)}, "
+                   f"seed {self.controls['seed'].value}.")
+        self.set_figure(self._view.png(), f"{setting} {self._view.fig.alt}")
 
 
 def free_energy_explorer(**initial):

@@ -1,15 +1,16 @@
 """Figures of notebooks 00 and 01: the machine's two networks, ancestral samples against the exact
 p(x) of Eq. (1), and the cost of summing over every hidden configuration.
 
-Every function returns a ``matplotlib.figure.Figure`` built without ``pyplot``; a notebook shows it
-by leaving it last in a cell. ``FIGURES`` maps the file names that ``make figures`` writes to
-functions that take no arguments.
+Every function returns a ``CourseFigure`` built without ``pyplot``, with a text alternative that
+states what it draws and its key numbers; a notebook shows it by leaving it last in a cell.
+``FIGURES`` maps the file names that ``make figures`` writes to functions that take no arguments.
 """
 
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch
 
-from hmlib._checks import as_array, as_count, as_data, as_int, describe
+from hmlib._checks import as_array, as_count, as_data, as_int
+from hmlib._checks import describe as describe_value
 from hmlib.views._common import (
     FIGURE_WIDTH,
     GENERATIVE_COLOUR,
@@ -19,7 +20,12 @@ from hmlib.views._common import (
     as_probabilities,
     as_vector,
     check_same_length,
+    count_text,
+    describe,
     new_figure,
+    plural,
+    significant,
+    sizes_text,
     styled,
 )
 
@@ -90,7 +96,7 @@ def two_networks(sizes=(4, 3, 2)):
     if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
         sizes = sizes.tolist()
     if not isinstance(sizes, (list, tuple)):
-        raise TypeError(f"sizes is {describe(sizes)}; expected a tuple of layer sizes such as (4, 3, 2)")
+        raise TypeError(f"sizes is {describe_value(sizes)}; expected a tuple of layer sizes such as (4, 3, 2)")
     if not 2 <= len(sizes) <= MAX_DRAWN_LAYERS:
         raise ValueError(f"sizes is {tuple(sizes)}; expected 2 to {MAX_DRAWN_LAYERS} layers of 1 to {MAX_DRAWN_UNITS} units each")
     sizes = tuple(as_int(n, f"sizes[{i}]", low=1, high=MAX_DRAWN_UNITS) for i, n in enumerate(sizes))
@@ -104,7 +110,24 @@ def two_networks(sizes=(4, 3, 2)):
     _draw_network(ax_gen, sizes, "down", GENERATIVE_COLOUR, "generative network: $\\theta$, top-down")
     ax_gen.tick_params(labelleft=False, left=False)
     ax_rec.tick_params(left=False)
-    return fig
+    return describe(fig, _two_networks_text(sizes))
+
+
+def _two_networks_text(sizes):
+    """What ``two_networks`` draws: the units of each layer, and the arrows between layers."""
+    links = list(zip(sizes[:-1], sizes[1:]))  # (n_l, n_{l+1}) for l = 1..L-1
+    n_arrows = sum(a * b for a, b in links)
+    between = ", ".join(f"{a} \u00d7 {b} from layer {layer} to layer {layer + 1}"
+                        for layer, (a, b) in enumerate(links, start=1))
+    return (
+        f"Two diagrams of the same {sizes_text(sizes)} Helmholtz machine side by side, each with "
+        f"{sum(sizes)} units drawn as circles in {len(sizes)} rows: layer 1 (the data x, "
+        f"{plural(sizes[0], 'grey circle')}) at the bottom, layer {len(sizes)} "
+        f"({plural(sizes[-1], 'unit')}) at the top. Left, the recognition network (weights \u03c6, blue): "
+        f"{n_arrows} arrows pointing up ({between}). Right, the generative network (weights \u03b8, red): "
+        f"the same {n_arrows} connections as arrows pointing down, from each layer to the one below. "
+        "Both networks join the same units, with separate weights."
+    )
 
 
 # ---------------------------------------------------------------------------- notebook 01
@@ -139,7 +162,28 @@ def sample_frequencies(patterns, probabilities, frequencies, n_samples):
     ax.set_ylabel("probability")
     # above the plot: inside, it would cover the bars of some pattern
     ax.legend(ncols=2, loc="lower left", bbox_to_anchor=(0.0, 1.0), borderaxespad=0.2, frameon=False)
-    return fig
+    labels = ["".join(str(int(v)) for v in row) for row in patterns]
+    return describe(fig, _frequencies_text(labels, probabilities, frequencies, n_samples))
+
+
+def _frequencies_text(labels, probabilities, frequencies, n_samples):
+    """What ``sample_frequencies`` draws: how closely the pairs of bars agree, and the tallest and
+    shortest exact bars (a list of all K pairs would be too long to listen to)."""
+    k = len(labels)
+    order = np.argsort(-probabilities, kind="stable")  # most probable first
+    gap = np.abs(frequencies - probabilities)  # (K,)
+    worst = int(np.argmax(gap))
+    top = ", ".join(f"{labels[i]} ({significant(probabilities[i])})" for i in order[:3])
+    text = (
+        f"Bar chart over {plural(k, 'visible pattern')} x, {labels[0]} to {labels[-1]}: for each, "
+        f"the exact p(x) of Eq. (1) (grey bar) beside its frequency in {n_samples:,} samples (blue bar). "
+        f"The largest difference between the two bars of a pattern is {significant(gap[worst])}, "
+        f"at {labels[worst]} (p = {significant(probabilities[worst])}, frequency {significant(frequencies[worst])}). "
+        f"Most probable: {top}."
+    )
+    if k > 3:
+        text += f" Least probable: {labels[order[-1]]} ({significant(probabilities[order[-1]])})."
+    return text
 
 
 @styled
@@ -159,7 +203,25 @@ def enumeration_cost(n_hidden, n_terms):
     ax.set_xlabel("hidden units H")
     ax.set_ylabel("configurations z to sum over")
     ax.grid(True, which="major", alpha=0.3)
-    return fig
+    return describe(fig, _cost_text(n_hidden, n_terms))
+
+
+def _cost_text(n_hidden, n_terms):
+    """What ``enumeration_cost`` draws: the first and last point, and, when the points lie on one
+    straight line of the log scale, the factor per hidden unit."""
+    text = (
+        "Line plot with a logarithmic vertical axis: the number of hidden configurations z to sum over "
+        f"in Eq. (1) against the number of hidden units H, from {count_text(n_terms[0], 2)} at "
+        f"H = {count_text(n_hidden[0], 2)} to {count_text(n_terms[-1], 2)} at H = {count_text(n_hidden[-1], 2)}."
+    )
+    span = n_hidden[-1] - n_hidden[0]
+    if span != 0:
+        slope = (np.log(n_terms[-1]) - np.log(n_terms[0])) / span  # log of the factor per unit
+        line = np.log(n_terms[0]) + slope * (n_hidden - n_hidden[0])  # (K,)
+        if np.allclose(np.log(n_terms), line, rtol=0, atol=1e-6):
+            text += (f" The points lie on a straight line: each extra hidden unit multiplies the count by "
+                     f"{significant(np.exp(slope))}, exponential growth.")
+    return text
 
 
 FIGURES = {"two_networks.png": two_networks}

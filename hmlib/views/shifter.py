@@ -2,9 +2,10 @@
 Fig. 4 of Dayan, Hinton, Neal & Zemel (1995), learning curves of F, and the top units'
 recognition means by shift direction.
 
-Every function returns a ``matplotlib.figure.Figure`` built without ``pyplot``; the maths comes
-from ``hmlib.meanfield`` and ``hmlib.meanfield_fit``. ``FIGURES`` maps the file names that
-``make figures`` writes to functions that take no arguments.
+Every function returns a ``CourseFigure`` built without ``pyplot``, with a text alternative that
+states what it draws and its key numbers; the maths comes from ``hmlib.meanfield`` and
+``hmlib.shifter``. ``FIGURES`` maps the file names that ``make figures`` writes to functions that
+take no arguments.
 """
 
 
@@ -12,13 +13,14 @@ import matplotlib
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 
-from hmlib import data, meanfield
+from hmlib import data, meanfield, shifter
 from hmlib._checks import as_count, as_data, as_int, as_machine, as_real
 from hmlib.model import HelmholtzMachine
 from hmlib.results import results_dir
 from hmlib.views._common import (
     DIVERGING_MAP,
     EQ11_COLOUR,
+    MAX_ALT_CHARACTERS,
     NAIVE_COLOUR,
     SIGMOID_COLOUR,
     SMALL_FONT_SIZE,
@@ -26,16 +28,25 @@ from hmlib.views._common import (
     as_mapping,
     as_value,
     as_vector,
+    describe,
+    fixed_decimals,
     new_figure,
+    numpy_significant,
+    plural,
+    short_number,
+    sizes_text,
     styled,
+    value_range,
 )
 
 RULE_COLOURS = {"eq11": EQ11_COLOUR, "naive": NAIVE_COLOUR, "sigmoid": SIGMOID_COLOUR}
 RULE_STYLES = {"eq11": "-", "naive": "--", "sigmoid": ":"}  # so that the rules differ without colour too
+RULE_LINES = {"eq11": "solid", "naive": "dashed", "sigmoid": "dotted"}  # RULE_STYLES in words, for the text
 RULE_LABELS = {"eq11": "Eq. (11)", "naive": "naive odds", "sigmoid": "sigmoid"}
 LEFT_COLOUR, RIGHT_COLOUR = NAIVE_COLOUR, EQ11_COLOUR  # histograms of left- and right-shifted patterns
 MAX_LOG_LIMIT = 100.0  # largest colour limit |ln theta| in shifter_weights
 MAX_TOP_UNITS = 10  # histograms (one per top unit) in top_means_by_direction
+STRONG_THETA = 10.0  # a top unit "turns on" a layer-2 unit in the text of shifter_weights: odds above 10
 
 
 def _log_weights(theta, floor):
@@ -92,7 +103,81 @@ def shifter_weights(hm, limit=None, cols=6):
     bottom.set_axis_off()
     bottom.set_title(f"ln $\\theta$ from each layer-2 unit to the 4x8 pixels (units 1-{min(cols, n2)} in the first row)")
     fig.colorbar(image, ax=[top, bottom], shrink=0.8, label="ln $\\theta$ (0: $\\theta$ = 1)")
-    return fig
+    return describe(fig, _weights_text(hm, limit, cols))
+
+
+def _weights_text(hm, limit, cols):
+    """What ``shifter_weights`` draws, read the way notebook 07 reads Fig. 4: which layer-2 units
+    each top unit turns on, which layer-2 units are clean pixel-pair detectors of which shift
+    (``hmlib.shifter.pair_detectors``), and how pure each top unit is (``top_unit_purity``).
+    Lists of units are left out if the text would grow past MAX_ALT_CHARACTERS."""
+    n2, n3 = hm.sizes[1], hm.sizes[2]
+    detectors = shifter.pair_detectors(hm)
+    purity, tuned = shifter.top_unit_purity(hm)
+    strong = hm.theta[1] > STRONG_THETA  # (n3, n2): top unit k turns layer-2 unit j on
+    clean = [np.flatnonzero(detectors["clean"] & (detectors["direction"] == d)) for d in (0, 1)]  # by direction
+    blank = np.flatnonzero(hm.theta[0].max(axis=1) <= 1.0)  # layer-2 units drawn all blue: no theta above 1
+    shared = np.flatnonzero(strong.sum(axis=0) > 1) if n3 > 1 else np.array([], int)  # turned on by several top units
+
+    def text(detail):
+        """detail 2: unit lists and one sentence per top unit; 1: counts only; 0: ranges over the top units."""
+        units = (lambda indices: f" ({_units(indices)})") if detail == 2 else (lambda indices: "")
+        counts = strong.sum(axis=1)  # (n3,)
+        if detail:
+            turned_on = "; ".join(f"from top unit {k + 1} to {plural(int(counts[k]), 'unit')}"
+                                  f"{units(np.flatnonzero(strong[k]))}" for k in range(n3))
+        else:
+            turned_on = f"from each top unit to {counts.min()} to {counts.max()} units"
+        out = (
+            f"ln θ of the generative weights of the {sizes_text(hm.sizes)} odds machine, like Fig. 4 of Dayan et al. "
+            f"(1995); colour from {numpy_significant(-limit, 2)} (blue, θ near 0) through white (θ = 1) to "
+            f"{numpy_significant(limit, 2)} (red), "
+            f"weights beyond drawn at the ends. Top strip, from the {n3} top units to the {n2} layer-2 units: "
+            f"θ above {STRONG_THETA:g} {turned_on}. Below, one 4x8 image per layer-2 unit, {min(cols, n2)} to a row: its "
+            f"ln θ to the pixels (rows: shifted, shifted, source, source). {int(detectors['clean'].sum())} of {n2} are "
+            f"clean pair detectors (at least {shifter.CLEAN_SHARE:.0%} of their weight on one source pixel and its shifted "
+            f"neighbour): {len(clean[0])} for a left shift{units(clean[0])}, {len(clean[1])} for a right "
+            f"shift{units(clean[1])}."
+        )
+        if blank.size:
+            out += (f" {plural(len(blank), 'unit')}{units(blank)} {'has' if len(blank) == 1 else 'have'} no pixel "
+                    "weight above θ = 1 (all blue).")
+        if detail:
+            out += " Share of each top unit's weight on clean detectors of one shift: " + ", ".join(
+                f"top unit {k + 1} {purity[k]:.0%} ({shifter.DIRECTIONS[tuned[k]]})" for k in range(n3)) + "."
+        else:
+            out += (f" Each top unit gives {purity.min():.0%} to {purity.max():.0%} of its weight to clean "
+                    "detectors of one shift.")
+        if shared.size:
+            kinds = [f"unit {j + 1}, {'a clean' if detectors['clean'][j] else 'no'} pair detector" for j in shared]
+            out += (f" Turned on by more than one top unit: {'; '.join(kinds)}." if detail == 2 else
+                    f" {plural(len(shared), 'layer-2 unit')} turned on by more than one top unit.")
+        return out
+
+    for detail in (2, 1):
+        if len(candidate := text(detail)) <= MAX_ALT_CHARACTERS:
+            return candidate
+    return text(0)
+
+
+def _units(indices):
+    """Unit numbers counted from 1, runs of three or more written as ranges ("4–6, 12"), or "none"."""
+    numbers = [int(j) + 1 for j in indices]
+    if not numbers:
+        return "none"
+    runs, start = [], 0
+    for i in range(1, len(numbers) + 1):
+        if i == len(numbers) or numbers[i] != numbers[i - 1] + 1:
+            run = numbers[start:i]
+            runs.append(f"{run[0]}–{run[-1]}" if len(run) >= 3 else ", ".join(map(str, run)))
+            start = i
+    return ", ".join(runs)
+
+
+def _bits(value):
+    """A code length as the notebook's tables print it: two decimals ("5.50", "16.00"), or two
+    significant digits below 0.1 bits ("0.0059")."""
+    return fixed_decimals(value, 2) if abs(value) >= 0.1 else numpy_significant(value, 2)
 
 
 @styled
@@ -126,7 +211,34 @@ def free_energy_curves(runs, entropy_bits=None, every=50):
     ax.set_xlabel("L-BFGS-B iteration")
     ax.set_ylabel("mean-field F (bits per image)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
-    return fig
+    return describe(fig, _curves_text(curves, rules, entropy_bits, every, ax.get_ylim()[1]))
+
+
+def _curves_text(curves, rules, entropy_bits, every, top):
+    """What ``free_energy_curves`` draws: the runs of each rule and where their curves end,
+    against the entropy; where the curves start if that is above the axis (``top``, bits)."""
+    last = max(curve.size for curve in curves)
+    text = (f"Learning curves: mean-field F in bits per image against the L-BFGS-B iteration, from 1 to "
+            f"{(last - 1) * every + 1}, one line per run: ")
+    groups = [(rule, [c for c, r in zip(curves, rules) if r == rule]) for rule in RULE_COLOURS]
+    groups = [(rule, group) for rule, group in groups if group]
+    text += ", ".join(f"{plural(len(group), RULE_LABELS[rule] + ' run')} ({RULE_LINES[rule]})"
+                      for rule, group in groups)
+    if entropy_bits is not None:
+        text += f"; a dotted black line at the data entropy, {fixed_decimals(entropy_bits, 3)} bits"
+    text += "."
+    starts = np.array([curve[0] for curve in curves])
+    if starts.max() > top:
+        text += (f" The curves start at {value_range(starts, _bits)} bits, above the "
+                 f"top of the axis ({short_number(top)} bits), and fall from there.")
+    text += " At the last point drawn:"
+    for rule, group in groups:
+        ends = np.array([curve[-1] for curve in group])
+        text += f" {RULE_LABELS[rule]} {value_range(ends, _bits)} bits"
+        if entropy_bits is not None:
+            text += f", {int((ends < entropy_bits).sum())} of {len(group)} below the entropy"
+        text += ";"
+    return text[:-1] + "."
 
 
 @styled
@@ -159,7 +271,28 @@ def top_means_by_direction(hm, patterns, direction):
         ax.set_xlabel(f"recognition mean of top unit {k + 1}")
     axes[0].set_ylabel("patterns")
     axes[0].legend(fontsize=SMALL_FONT_SIZE)
-    return fig
+    return describe(fig, _top_means_text(top, direction))
+
+
+def _top_means_text(top, direction):
+    """What ``top_means_by_direction`` draws: for each top unit and each direction, where its
+    recognition means lie (median and range) and how many of them pass 0.5."""
+    counts = [int((direction == d).sum()) for d in (0, 1)]
+    text = (
+        f"Histograms of the recognition mean (Eq. (9)) of each of the {plural(top.shape[1], 'top unit')}, "
+        f"one panel per unit, over {plural(len(top), 'pattern')}: {counts[0]} shifted left (blue bars) and "
+        f"{counts[1]} shifted right (orange, hatched bars), in 40 bins from 0 to 1 (the lowest bin: below 0.025), with a grey line at 0.5."
+    )
+    for k in range(top.shape[1]):
+        parts = []
+        for d, name in ((0, "left"), (1, "right")):
+            means = top[direction == d, k]
+            if means.size:
+                parts.append(f"shifted {name}, median {np.median(means):.2f}, from {means.min():.2f} "
+                             f"to {means.max():.2f}, {int((means < 1 / 40).sum())} in the lowest bin, "
+                             f"{int((means > 0.5).sum())} above 0.5")
+        text += f" Top unit {k + 1}: {'; '.join(parts)}."
+    return text
 
 
 def _saved_shifter_machine(seed=0):

@@ -2,8 +2,9 @@
 directions of KL over a factorial Q, and the bars experiment of Hinton, Dayan, Frey & Neal (1995):
 generative fields as Hinton diagrams, pattern grids and KL[p_data || p_model] curves.
 
-Every function returns a ``matplotlib.figure.Figure`` built without ``pyplot``. The maths comes
-from ``hmlib.wakesleep`` and ``hmlib.evaluation``; this module only draws. ``FIGURES`` maps file
+Every function returns a ``CourseFigure`` built without ``pyplot``, with a text alternative that
+states what it draws and its key numbers. The maths comes from ``hmlib.wakesleep`` and
+``hmlib.evaluation``; this module only draws. ``FIGURES`` maps file
 names for ``make figures`` to functions without arguments that load the saved bars runs of
 ``benchmarks/results/bars/`` (written by ``python benchmarks/bars.py --seeds 10 --json --save
 benchmarks/results/bars``).
@@ -27,8 +28,8 @@ from hmlib._checks import (
     as_int,
     as_machine,
     as_real,
-    describe,
 )
+from hmlib._checks import describe as describe_value
 from hmlib.data import BARS_SHAPE
 from hmlib.model import HelmholtzMachine
 from hmlib.results import results_dir
@@ -37,6 +38,7 @@ from hmlib.views._common import (
     FIGURE_WIDTH,
     KL_COLOUR,
     LOG_Z_COLOUR,
+    MAX_ALT_CHARACTERS,
     MAX_PATTERNS_SHOWN,
     NEG_F_COLOUR,
     ROUNDOFF,
@@ -50,12 +52,22 @@ from hmlib.views._common import (
     as_text,
     as_value,
     as_vector,
+    change_text,
     check_figure_size,
     check_range,
     check_same_length,
+    count_text,
+    describe,
+    fixed_decimals,
+    listing,
     new_figure,
+    numpy_significant,
     plain_log_ticks,
+    plural,
+    short_number,
+    sizes_text,
     styled,
+    value_range,
 )
 
 PAPER_KL_BITS = 0.10  # Hinton, Dayan, Frey & Neal (1995): KL[p_data || p_model] after training
@@ -63,6 +75,10 @@ RUN_COLOUR = BLUE  # every run of kl_curves, thin ...
 HIGHLIGHT_COLOUR = VERMILLION  # ... except the highlighted one
 MAX_HINTON_CELLS = 4096  # squares one Hinton diagram draws (64 x 64), each a matplotlib patch
 MAX_FIELDS = 32  # layer-2 units drawn by generative_fields, one 4x4 field each
+FIELD_SHARE = 0.25  # a weight of at least this share of its field's largest |weight| is part of the field's shape
+WEAK_FIELD = 0.1  # a field whose largest |weight| is below this share of the largest of all fields is "weak"
+MAX_PATTERNS_LISTED = 6  # pattern_grid's text says what each image shows when there are at most this many
+MAX_MINIMA_LISTED = 3  # kl_landscapes' text gives the place of at most this many local minima of a panel
 
 
 def load_bars_runs(directory=None):
@@ -77,7 +93,7 @@ def load_bars_runs(directory=None):
     if directory is None:
         directory = results_dir("bars")
     if not isinstance(directory, (str, os.PathLike)):
-        raise TypeError(f"directory is {describe(directory)}; expected a folder name (str or Path)")
+        raise TypeError(f"directory is {describe_value(directory)}; expected a folder name (str or Path)")
     runs_file = Path(directory) / "runs.json"
     if not runs_file.is_file():
         raise ValueError(
@@ -176,7 +192,82 @@ def generative_fields(hm, title=None):
         title or f"generative weights (white > 0, black < 0); largest field weight {field_scale:.2f}, "
         f"largest top weight {top_scale:.2f}"
     )
-    return fig
+    return describe(fig, _fields_text(hm, ax.get_title()))
+
+
+def _fields_text(hm, title):
+    """What ``generative_fields`` draws, read as notebooks 09 and 11 read it: the shape of each
+    field (which bars it draws, or a cross, or nothing), each unit's bias and top weight, and
+    whether the top unit's weights split the bars by orientation. Per-unit details are left out if
+    the text would grow past MAX_ALT_CHARACTERS."""
+    n2 = hm.sizes[1]
+    fields = hm.theta[0].reshape(n2, *BARS_SHAPE)  # (n_2, 4, 4)
+    largest = np.abs(fields).max()
+    shapes = [_field_shape(field, largest) for field in fields]
+    biases, tops = hm.theta_bias[1], hm.theta[1][0]  # (n_2,) each
+    input_biases = hm.theta_bias[0]
+    sign = "all negative: " if input_biases.max() < 0 else "all positive: " if input_biases.min() > 0 else "from "
+    head = (
+        f"{title}. Hinton diagrams of the generative weights of the {sizes_text(hm.sizes)} machine (white squares "
+        f"positive, black negative, area growing with size). Left, the 4x4 input biases, {sign}"
+        f"{value_range(input_biases, _weight)}. Then each layer-2 unit's 4x4 field of weights to the pixels (largest "
+        f"{_weight(largest)}), with its bias and the top unit's weight to it above. A field's shape: its weights of "
+        f"at least {FIELD_SHARE:.0%} of its largest, rows counted from the top, columns from the left."
+    )
+    bars = {"row": [k for k, sh in enumerate(shapes) if sh.startswith("row ") and " " not in sh[4:]],
+            "column": [k for k, sh in enumerate(shapes) if sh.startswith("column ") and " " not in sh[7:]]}
+    distinct = len({shapes[k] for k in bars["row"] + bars["column"]})
+    singles = len(bars["row"]) + len(bars["column"])
+    summary = (f" {plural(singles, 'field')} {'is a single bar' if singles == 1 else 'are single bars'} "
+               f"({len(bars['column'])} vertical, {len(bars['row'])} horizontal; {distinct} different), "
+               f"{n2 - singles} other.")
+    if bars["row"] and bars["column"]:
+        for first, second in (("column", "row"), ("row", "column")):
+            if np.all(tops[bars[first]] > 0) and np.all(tops[bars[second]] < 0):
+                orientation = {"column": "vertical", "row": "horizontal"}
+                summary += (f" The top unit's weight is positive to every {orientation[first]}-bar unit and negative "
+                            f"to every {orientation[second]}-bar unit.")
+    details = [
+        "Fields, with (bias, top weight): " + "; ".join(
+            f"unit {k + 1}: {shapes[k]} ({_weight(biases[k])}, {_weight(tops[k], sign=True)})" for k in range(n2)),
+        "Fields: " + "; ".join(f"unit {k + 1}: {shapes[k]}" for k in range(n2)),
+    ]
+    for detail in details:
+        text = f"{head} {detail}.{summary}"
+        if len(text) <= MAX_ALT_CHARACTERS:
+            return text
+    text = head + summary
+    return text if len(text) <= MAX_ALT_CHARACTERS else text[len(title) + 2:]  # a title too long to repeat: it is drawn
+
+
+def _field_shape(field, largest):
+    """A 4x4 field in words: "row 3", "column 2", "row 3 and column 4" (a cross), "column 3 and 3
+    pixels of column 4", "weak, largest 1.3". ``largest``: the largest |weight| of all fields."""
+    scale = np.abs(field).max()
+    if scale < WEAK_FIELD * largest or scale == 0:
+        return f"weak, largest {_weight(scale)}"
+    strong = field >= FIELD_SHARE * scale  # (4, 4)
+    rows = [r for r in range(field.shape[0]) if strong[r].all()]
+    cols = [c for c in range(field.shape[1]) if strong[:, c].all()]
+    rest = strong.copy()
+    rest[rows, :] = False
+    rest[:, cols] = False
+    parts = [f"{'rows' if len(rows) > 1 else 'row'} {listing([r + 1 for r in rows])}"] if rows else []
+    parts += [f"{'columns' if len(cols) > 1 else 'column'} {listing([c + 1 for c in cols])}"] if cols else []
+    if rest.any():
+        r, c = np.nonzero(rest)
+        n = int(rest.sum())
+        place = (f" of column {c[0] + 1}" if np.all(c == c[0]) else f" of row {r[0] + 1}" if np.all(r == r[0]) else "")
+        parts.append(f"{plural(n, 'pixel' if place else 'scattered pixel')}{place}")
+    negative = int((field <= -FIELD_SHARE * scale).sum())
+    if negative:
+        parts.append(f"{plural(negative, 'strong negative weight')}")
+    return " and ".join(parts)
+
+
+def _weight(value, sign=False):
+    """A weight to one decimal, with a typographic minus (and a plus if ``sign``), never "−0.0"."""
+    return fixed_decimals(value, 1, sign)
 
 
 @styled
@@ -214,7 +305,47 @@ def pattern_grid(patterns, title, n_cols=12):
         else:
             ax.axis("off")
     fig.suptitle(title)
-    return fig
+    return describe(fig, _patterns_text(patterns, title, cols, n_rows))
+
+
+def _patterns_text(patterns, title, cols, n_rows):
+    """What ``pattern_grid`` draws: how many images, and which are bars images of one orientation
+    (every column, or every row, all on or all off), counted; each image in words if there are
+    at most MAX_PATTERNS_LISTED."""
+    n = len(patterns)
+    text = f"{title}: {plural(n, 'image')} of 4x4 pixels in {plural(n_rows, 'row')} of {cols}."
+    if not np.all((patterns == 0) | (patterns == 1)):
+        return text + (f" Pixels are grey levels between 0 and 1: {numpy_significant(patterns.mean())} on average, "
+                       f"from {numpy_significant(patterns.min())} to {numpy_significant(patterns.max())}.")
+    kinds = [_bars_kind(pattern.reshape(BARS_SHAPE)) for pattern in patterns]
+    if n <= MAX_PATTERNS_LISTED:
+        return text + " " + "; ".join(f"Image {i + 1}: {kind}" for i, kind in enumerate(kinds)) + "."
+    counts = [(sum("vertical" in kind for kind in kinds), "show vertical bars only"),
+              (sum("horizontal" in kind for kind in kinds), "horizontal bars only"),
+              (kinds.count("blank"), "are blank"), (kinds.count("all on"), "all on")]
+    other = n - sum(count for count, _ in counts)
+    listed = ", ".join(f"{count} {what}" for count, what in counts if count)
+    rest = ("none mixes orientations or has stray pixels" if other == 0 else
+            f"{other} {'mixes' if other == 1 else 'mix'} orientations or {'has' if other == 1 else 'have'} stray pixels")
+    return text + (f" {listed[0].upper()}{listed[1:]}; " if listed else " ") + rest + "."
+
+
+def _bars_kind(image):
+    """A binary 4x4 image in words: "blank", "all on", "2 vertical bars (columns 1 and 3)", "1
+    horizontal bar (row 2)", or "not bars of one orientation (7 pixels on)"."""
+    on = int(image.sum())
+    if on == 0:
+        return "blank"
+    if on == image.size:
+        return "all on"
+    full_rows, full_cols = np.all(image == 1, axis=1), np.all(image == 1, axis=0)  # (4,) each
+    if np.all(image == full_rows[:, None]):  # every row all on or all off
+        rows = np.flatnonzero(full_rows) + 1
+        return f"{plural(len(rows), 'horizontal bar')} ({'rows' if len(rows) > 1 else 'row'} {listing(rows)})"
+    if np.all(image == full_cols[None, :]):
+        cols = np.flatnonzero(full_cols) + 1
+        return f"{plural(len(cols), 'vertical bar')} ({'columns' if len(cols) > 1 else 'column'} {listing(cols)})"
+    return f"not bars of one orientation ({plural(on, 'pixel')} on)"
 
 
 @styled
@@ -256,7 +387,44 @@ def kl_curves(curves, paper=PAPER_KL_BITS, highlight=None, ylabel="KL[p_data ‖
     ax.set_xlabel("training examples")
     ax.set_ylabel(ylabel)
     ax.legend(loc="upper right")  # the curves fall from the upper left
-    return fig
+    return describe(fig, _kl_curves_text(checked, paper, highlight, ylabel))
+
+
+def _kl_curves_text(checked, paper, highlight, ylabel):
+    """What ``kl_curves`` draws: the runs' KL at the first point drawn and at the end, split at the
+    paper's value, and the median at the end. ``checked``: (seed, examples, kl) per run."""
+    firsts = np.array([kl[1] for _, _, kl in checked if kl.size > 1])  # the first point drawn (0 examples left out)
+    ends = np.array([kl[-1] for _, _, kl in checked])
+    examples = np.concatenate([e[1:] for _, e, _ in checked])
+    n = len(checked)
+    text = f"{ylabel} against training examples"
+    if examples.size:
+        text += f", {count_text(examples.min(), numpy_style=True)} to {count_text(examples.max(), numpy_style=True)}"
+    text += f", on a logarithmic KL axis: {plural(n, 'run')}, one line each"
+    if paper is not None:
+        text += f"; a dashed line at Hinton et al. (1995)'s {fixed_decimals(paper, 2)} bits"
+    text += "."
+    split = paper is not None and firsts.size == n and np.any(ends <= paper) and np.any(ends > paper)
+    if firsts.size and not split:
+        text += f" At the first point drawn the runs are at {value_range(firsts, numpy_significant)} bits."
+    if paper is not None:
+        low, high = ends[ends <= paper], ends[ends > paper]
+        text += f" At the end, {len(low)} of {n} are at or below {fixed_decimals(paper, 2)} bits"
+        text += f" ({value_range(low, numpy_significant)})" if low.size else ""
+        text += f" and {len(high)} above ({value_range(high, numpy_significant)})" if high.size else ""
+        text += f"; the median is {numpy_significant(np.median(ends))} bits."
+        if split:
+            text += (f" At the first point drawn, the runs that end below were at "
+                     f"{value_range(firsts[ends <= paper], numpy_significant)} bits, those that end above at "
+                     f"{value_range(firsts[ends > paper], numpy_significant)}.")
+    else:
+        text += (f" At the end they are at {value_range(ends, numpy_significant)} bits, median "
+                 f"{numpy_significant(np.median(ends))}.")
+    for seed, _, kl in checked:
+        if seed == highlight:
+            text += f" Seed {seed}, drawn thick, ends at {numpy_significant(kl[-1])} bits."
+            break
+    return text
 
 
 @styled
@@ -292,7 +460,35 @@ def live_curves(examples, neg_f, log_z, kl, ceiling=None):
         ax.set_xscale("log")
         plain_log_ticks(ax.xaxis, counts=True)
         ax.set_xlabel("training examples")
-    return fig
+    return describe(fig, _live_text(examples[keep], neg_f[keep], log_z[keep], kl[keep], ceiling))
+
+
+def _live_text(examples, neg_f, log_z, kl, ceiling):
+    """What ``live_curves`` draws: where log Z, -F and the gap KL(Q||P) start and end, whether -F
+    stays below log Z, and how far log Z ends below its ceiling."""
+
+    below = int(np.sum(neg_f <= log_z))
+    text = (
+        f"Two panels against training examples, {count_text(examples[0], numpy_style=True)} to "
+        f"{count_text(examples[-1], numpy_style=True)}, on a logarithmic axis. Left, in nats per pattern: log Z "
+        f"(exact, dashed black line) {change_text(log_z, _nats)}, and −F (solid green line) "
+        f"{change_text(neg_f, _nats)}; "
+        + ("−F is below log Z at every point" if below == len(neg_f) else
+           f"−F is below log Z at {below} of {len(neg_f)} points")
+    )
+    if ceiling is not None:
+        text += (f". The dotted line −H(p_data) = {_nats(ceiling)} is the ceiling of log Z; log Z ends "
+                 f"{numpy_significant(abs(ceiling - log_z[-1]))} {'below' if log_z[-1] <= ceiling else 'above'} it")
+    text += f". Right, the gap KL(Q‖P) = log Z − (−F), in nats per pattern, {change_text(kl, numpy_significant)}"
+    if len(kl) > 2:
+        text += (f" (smallest {numpy_significant(kl.min())}, largest {numpy_significant(kl.max())}"
+                 + (", not steadily" if np.any(np.diff(kl) > 0) and np.any(np.diff(kl) < 0) else "") + ")")
+    return text + "."
+
+
+def _nats(value):
+    """An average log-probability in nats, to three significant digits ("−2.56")."""
+    return numpy_significant(value, 3)
 
 
 @styled
@@ -306,7 +502,7 @@ def kl_landscapes(grid, kl_pq, kl_qp, points=None):
     """
     grid = as_vector(grid, "grid", low=0.0, high=1.0)
     if grid.size < 2 or np.any(np.diff(grid) <= 0):
-        raise ValueError(f"grid is {describe(grid)}; expected at least two increasing q values")
+        raise ValueError(f"grid is {describe_value(grid)}; expected at least two increasing q values")
     tables = []
     for name, values in (("kl_pq", kl_pq), ("kl_qp", kl_qp)):
         values = as_array_or_inf(values, name, ndim=2)
@@ -322,7 +518,7 @@ def kl_landscapes(grid, kl_pq, kl_qp, points=None):
     if points is None:
         points = {}
     if not isinstance(points, Mapping):
-        raise TypeError(f"points is {describe(points)}; expected a dict label -> (q_1, q_2)")
+        raise TypeError(f"points is {describe_value(points)}; expected a dict label -> (q_1, q_2)")
     points = {as_text(label, "a label of points"): as_point(point, f"points[{label!r}]", 0.0, 1.0)
               for label, point in points.items()}
     fig = new_figure(4.6)
@@ -339,7 +535,65 @@ def kl_landscapes(grid, kl_pq, kl_qp, points=None):
         ax.set_ylabel("q₂")
         ax.set_title(title)
         ax.set_aspect("equal")
-    return fig
+    return describe(fig, _landscapes_text(grid, kl_pq, kl_qp, points))
+
+
+def _landscapes_text(grid, kl_pq, kl_qp, points):
+    """What ``kl_landscapes`` draws: for each panel, its local minima on the grid (the one
+    minimum of KL(P||Q), the two of KL(Q||P) in notebook 08) and its range, and the marked points."""
+    text = (
+        f"Two heat maps over every factorial Q, with q₁ = Q(cause 1 on | x = 1) across and q₂ up, each from "
+        f"{short_number(grid[0])} to {short_number(grid[-1])} on a grid of {grid.size} by {grid.size}; colour is "
+        "KL in nats (viridis, dark small, bright large), clipped 1 nat above each panel's minimum."
+    )
+    for side, name, values in (("Left", "KL(P‖Q), what the sleep phase minimises", kl_pq),
+                               ("Right", "KL(Q‖P), the gap in Eq. (6)", kl_qp)):
+        finite = values[np.isfinite(values)]
+        text += f" {side}, {name}: "
+        if finite.min() == finite.max():
+            text += f"{numpy_significant(finite.min())} nats everywhere"
+        else:
+            minima = _local_minima(values)
+            listed = [f"{numpy_significant(values[i, j])} nats at q = ({grid[i]:.2f}, {grid[j]:.2f})"
+                      for i, j in minima]
+            if len(minima) == 1:
+                text += f"one minimum, {listed[0]}"
+            elif minima:
+                text += f"{len(minima)} local minima, {listing(listed[:MAX_MINIMA_LISTED])}"
+                text += f" and {len(minima) - MAX_MINIMA_LISTED} more" if len(minima) > MAX_MINIMA_LISTED else ""
+            else:
+                text += f"smallest {numpy_significant(finite.min())} nats"
+            text += f", up to {numpy_significant(finite.max())} nats"
+        infinite = int(np.sum(~np.isfinite(values)))
+        text += f", +∞ at {plural(infinite, 'grid point')}." if infinite else "."
+    if points:
+        def at(table, q1, q2):  # the value of the grid point nearest (q1, q2)
+            return numpy_significant(table[np.abs(grid - q1).argmin(), np.abs(grid - q2).argmin()])
+
+        for marks in (
+            " Marked on both, with the values there: " + "; ".join(
+                f"{label} at ({q1:.2f}, {q2:.2f}), KL(P‖Q) {at(kl_pq, q1, q2)} and KL(Q‖P) {at(kl_qp, q1, q2)} nats"
+                for label, (q1, q2) in points.items()) + ".",
+            " Marked on both: " + "; ".join(f"{label} at ({q1:.2f}, {q2:.2f})"
+                                            for label, (q1, q2) in points.items()) + ".",
+            f" {plural(len(points), 'point')} marked on both.",
+        ):
+            if len(text + marks) <= MAX_ALT_CHARACTERS:
+                return text + marks
+    return text
+
+
+def _local_minima(values):
+    """Grid points (i, j) whose finite value is below all of their up to eight neighbours, in
+    order of i then j; values (n, n), +inf allowed."""
+    padded = np.pad(values, 1, constant_values=np.inf)  # (n + 2, n + 2)
+    n1, n2 = values.shape
+    below = np.isfinite(values)
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            if di or dj:
+                below &= values < padded[1 + di : 1 + di + n1, 1 + dj : 1 + dj + n2]
+    return [tuple(int(k) for k in index) for index in np.argwhere(below)]
 
 
 def bars_fields_figure():

@@ -259,3 +259,11 @@ def lab(browser, lab_server, request):
     finally:
         context.close()
         lab_server.shutdown_kernels()
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    """The vendored axe-core script (tests/browser/vendor/axe-core/), checked against the SHA-256
+    Deque publishes for its version; the accessibility tests inject it into the page."""
+    import axe
+    return axe.verified_script()

@@ -4,15 +4,18 @@
 (so no other tab is restored next to it), runs every cell with JupyterLab's own "Run All Cells"
 command, waits until the kernel is idle and no cell shows ``[*]``, and then reads the page:
 error outputs, widgets that failed to render, widget cells without controls, figures stretched
-beyond their pixel size, cut-off slider descriptions, errors the kernel sent from widget callbacks
-and errors in the browser console. It also measures the widgets for a projector (track widths,
+beyond their pixel size, figures without a text alternative, cut-off slider descriptions, errors
+the kernel sent from widget callbacks and errors in the browser console. It also measures the widgets for a projector (track widths,
 value boxes, figure widths; `projector_problems`), times a key press end to end, and drives the
 slideshow of jupyterlab-slideshow (its "deck").
 
-Widgets follow the contract of the briefing: the outer box has CSS class ``hm-widget``, its
-numbers are in an ``hm-readout`` HTML widget, its figure is an ``hm-figure`` image, its controls
-are ipywidgets sliders/dropdowns with ``continuous_update=False``; a slider with more than 20
-positions has an editable ``hm-value`` box beside it.
+Widgets follow the contract of hmlib.views._controls: the outer box has CSS class ``hm-widget``;
+each control is an ``hm-control`` with a ``<label>``, a native ``<input type="range"
+class="hm-slider">`` and, for more than 20 positions, an editable ``<input type="number"
+class="hm-value">``; the numbers are in an ``hm-readout`` live region (``role="status"``); the
+figure is an ``<img class="hm-figure" alt="...">``. ipywidgets' own sliders (noUiSlider) and
+dropdowns are still understood, for widgets written without hmlib: `sliders`, `nudge_slider`,
+`time_key` and the projector measurements treat both.
 """
 
 import re
@@ -34,7 +37,10 @@ FOLLOW_TIMEOUT = 5  # seconds for the figure to follow the readout (or the reado
 WIDGET_ERROR_TEXT = ("Error displaying widget", "model not found", "Error rendering output",
                      "Failed to load model class", "Click to show javascript error",
                      "Loading widget...")
-CONTROL_SELECTOR = ".widget-slider, .widget-dropdown"
+CONTROL_SELECTOR = ".hm-control, .widget-slider, .widget-dropdown"
+# what takes the arrow keys: hmlib's native range inputs, ipywidgets' noUiSlider handles
+SLIDER_SELECTOR = "input.hm-slider, .widget-slider .noUi-handle"
+LABEL_SELECTOR = ".widget-label, .hm-control label"  # visible descriptions, cut or whole
 MAX_UPSCALE = 1.1  # an hm-figure shown wider than this times its pixel width looks blurred
 
 # Finds the notebook panel whose document is `path` and keeps it in window.__hmPanel.
@@ -102,7 +108,7 @@ _STATE = """() => {
 }"""
 
 # Everything the tests check, read from the notebook model and the rendered DOM.
-_REPORT = """([errorTexts, controlSelector]) => {
+_REPORT = """([errorTexts, controlSelector, labelSelector]) => {
   const panel = window.__hmPanel;
   const cells = [];
   panel.content.widgets.forEach((cell, index) => {
@@ -115,9 +121,9 @@ _REPORT = """([errorTexts, controlSelector]) => {
       controls: w.querySelectorAll(controlSelector).length,
       readouts: Array.from(w.querySelectorAll('.hm-readout')).map((r) => r.innerText.trim()),
       figures: Array.from(w.querySelectorAll('.hm-figure')).map((img) => ({
-        complete: img.complete, width: img.naturalWidth, shownWidth: img.clientWidth})),
-      // descriptions that ipywidgets cut off with an ellipsis because their box is too narrow
-      cutLabels: Array.from(w.querySelectorAll('.widget-label')).filter(
+        complete: img.complete, width: img.naturalWidth, shownWidth: img.clientWidth, alt: img.alt})),
+      // descriptions cut off with an ellipsis because their box is too narrow
+      cutLabels: Array.from(w.querySelectorAll(labelSelector)).filter(
         (l) => l.offsetParent !== null && l.scrollWidth > l.clientWidth + 1).map(
         (l) => l.textContent),
     }));
@@ -133,12 +139,64 @@ _REPORT = """([errorTexts, controlSelector]) => {
       widgetErrors: errorTexts.filter((t) => text.toLowerCase().includes(t.toLowerCase())),
       widgetViews: outputs.filter((o) => o.data &&
         o.data['application/vnd.jupyter.widget-view+json']).length,
-      renderedWidgets: cell.node.querySelectorAll('.jp-OutputArea .jupyter-widgets').length,
+      // a widget output that holds something other than an error: ipywidgets' views carry the
+      // class jupyter-widgets, anywidget's (a progress bar shown on its own) do not
+      renderedWidgets: Array.from(cell.node.querySelectorAll('.jp-OutputArea-output')).filter(
+        (o) => o.querySelector('.jupyter-widgets, [class*="hm-"]') &&
+               !o.querySelector('.jupyter-widgets-error-widget')).length,
       brokenViews: cell.node.querySelectorAll('.jupyter-widgets-error-widget').length,
       hmWidgets: widgets,
     });
   });
   return cells;
+}"""
+
+
+# The description of each slider (hmlib's range input: its <label>; a noUiSlider handle: the
+# ipywidgets slider's label).
+_SLIDER_LABELS = """(handles) => handles.map((h) => h.matches('input')
+  ? (h.labels && h.labels.length ? h.labels[0].textContent : '')
+  : h.closest('.widget-slider')?.querySelector('.widget-label')?.textContent || '')"""
+
+# The value of each slider as a number.
+_SLIDER_VALUES = """(handles) => handles.map(
+  (h) => Number(h.matches('input') ? h.value : h.getAttribute('aria-valuenow')))"""
+
+# Whether a slider is at its maximum (the arrow that still moves it is then ArrowLeft).
+_AT_MAX = """(h) => h.matches('input')
+  ? Number(h.value) >= Number(h.max)
+  : h.getAttribute('aria-valuenow') === h.getAttribute('aria-valuemax')"""
+
+# The focused element and how its focus is drawn: outline style, width and colour, and the colour
+# behind it (the first opaque background among its ancestors, white if none).
+_FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  let background = 'rgb(255, 255, 255)';
+  for (let node = el.parentElement; node; node = node.parentElement) {
+    const colour = getComputedStyle(node).backgroundColor;
+    if (colour && colour !== 'transparent' && !/rgba\\(.*, 0\\)$/.test(colour)) { background = colour; break; }
+  }
+  return {
+    tag: el.tagName.toLowerCase(), type: el.type || '', classes: Array.from(el.classList),
+    name: el.getAttribute('aria-label') || (el.labels && el.labels.length ? el.labels[0].textContent : ''),
+    value: el.value, focusVisible: el.matches(':focus-visible'),
+    outlineStyle: style.outlineStyle, outlineWidth: parseFloat(style.outlineWidth),
+    outlineColor: style.outlineColor, background: background,
+  };
+}"""
+
+# The text colours of a widget's first control label and of its readout, and the colour behind
+# the widget (the first opaque background among its ancestors, white if none).
+_WIDGET_COLOURS = """(w) => {
+  let background = 'rgb(255, 255, 255)';
+  for (let node = w; node; node = node.parentElement) {
+    const colour = getComputedStyle(node).backgroundColor;
+    if (colour && colour !== 'transparent' && !/rgba\\(.*, 0\\)$/.test(colour)) { background = colour; break; }
+  }
+  const colour = (selector) => { const el = w.querySelector(selector); return el ? getComputedStyle(el).color : null; };
+  return {label: colour('.hm-control label'), readout: colour('.hm-readout'), background: background};
 }"""
 
 
@@ -157,26 +215,39 @@ MIN_FIGURE_FILL = 0.8  # a widget's figure fills at least this fraction of the n
 # Per hm-widget of the open notebook: the width of the notebook column (of the cell that holds it,
 # prompt included) and of its output area; its sliders (track width, number of positions, whether
 # an editable hm-value box sits beside it), its visible labels (scroll and client width) and its
-# figures (shown and natural width).
+# figures (shown and natural width). A slider is an hm-control (its range input is the track) or
+# an ipywidgets slider (its noUiSlider target is the track, an hm-value box may sit beside it).
 _MEASURE_WIDGETS = """() => {
   const panel = window.__hmPanel;
+  const editable = (box) => !!box && !box.disabled && !box.readOnly && box.getBoundingClientRect().width > 0;
+  const measure = (s) => {
+    if (s.classList.contains('hm-control')) {
+      const range = s.querySelector('input.hm-slider');
+      const [min, max, step] = ['min', 'max', 'step'].map((a) => Number(range.getAttribute(a)));
+      return {
+        label: (s.querySelector('label') || {}).textContent || '',
+        track: range.getBoundingClientRect().width,
+        positions: step > 0 ? Math.round((max - min) / step) + 1 : null,
+        box: editable(s.querySelector('input.hm-value[type=number]')),
+      };
+    }
+    const target = s.querySelector('.noUi-target');
+    const options = target && target.noUiSlider ? target.noUiSlider.options : null;
+    const row = s.parentElement;
+    const box = row && row.classList.contains('widget-hbox')
+      ? row.querySelector(':scope > .hm-value input') : null;
+    return {
+      label: (s.querySelector('.widget-label') || {}).textContent || '',
+      track: target ? target.getBoundingClientRect().width : 0,
+      positions: options ? Math.round((options.range.max - options.range.min) / options.step) + 1 : null,
+      box: editable(box),
+    };
+  };
   return Array.from(panel.node.querySelectorAll('.hm-widget')).map((w) => ({
     column: w.closest('.jp-Cell').getBoundingClientRect().width,
     output: w.closest('.jp-OutputArea-output').getBoundingClientRect().width,
-    sliders: Array.from(w.querySelectorAll('.widget-slider')).map((s) => {
-      const target = s.querySelector('.noUi-target');
-      const options = target && target.noUiSlider ? target.noUiSlider.options : null;
-      const row = s.parentElement;
-      const box = row && row.classList.contains('widget-hbox')
-        ? row.querySelector(':scope > .hm-value input') : null;
-      return {
-        label: (s.querySelector('.widget-label') || {}).textContent || '',
-        track: target ? target.getBoundingClientRect().width : 0,
-        positions: options ? Math.round((options.range.max - options.range.min) / options.step) + 1 : null,
-        box: !!box && !box.disabled && !box.readOnly && box.getBoundingClientRect().width > 0,
-      };
-    }),
-    labels: Array.from(w.querySelectorAll('.widget-label')).filter((l) => l.offsetParent !== null
+    sliders: Array.from(w.querySelectorAll('.hm-control, .widget-slider')).map(measure),
+    labels: Array.from(w.querySelectorAll('.widget-label, .hm-control label')).filter((l) => l.offsetParent !== null
       && l.textContent.trim()).map((l) => ({text: l.textContent, scroll: l.scrollWidth, client: l.clientWidth})),
     figures: Array.from(w.querySelectorAll('img.hm-figure, .hm-figure img')).map((img) => ({
       shown: img.getBoundingClientRect().width, natural: img.naturalWidth})),
@@ -310,7 +381,7 @@ class LabPage:
 
     def report(self):
         """Per code cell: execution count, errors, stderr, widget render problems, hm-widgets."""
-        return self.page.evaluate(_REPORT, [list(WIDGET_ERROR_TEXT), CONTROL_SELECTOR])
+        return self.page.evaluate(_REPORT, [list(WIDGET_ERROR_TEXT), CONTROL_SELECTOR, LABEL_SELECTOR])
 
     def problems(self):
         """Plain-language list of everything wrong in the run notebook (empty when all is well)."""
@@ -333,6 +404,9 @@ class LabPage:
                 if any(not r for r in widget["readouts"]):
                     found.append(f"{name} has an empty hm-readout")
                 for figure in widget["figures"]:
+                    if not figure["alt"].strip():
+                        found.append(f"{name} has an hm-figure with an empty alt: a screen reader says "
+                                     "nothing of it (set it with Widget.set_figure(png, alt))")
                     if not figure["complete"] or figure["width"] == 0:
                         found.append(f"{name} has an hm-figure image that did not load")
                     elif figure["shownWidth"] > MAX_UPSCALE * figure["width"]:
@@ -340,7 +414,7 @@ class LabPage:
                             f"{name} stretches its {figure['width']} px wide figure to "
                             f"{figure['shownWidth']} px, which blurs it (give the outer box "
                             f"layout=Layout(align_items='flex-start'))")
-                found += [f"{name} cuts off the description {text!r} (widen description_width)"
+                found += [f"{name} cuts off the description {text!r} (widen DESCRIPTION_WIDTH)"
                           for text in widget["cutLabels"]]
         found += [f"kernel error outside a cell (e.g. in a widget callback): {m.strip()[:300]}"
                   for m in self.kernel_messages()]
@@ -411,14 +485,27 @@ class LabPage:
         return figures.first.get_attribute("src") if figures.count() else ""
 
     def sliders(self, widget):
-        """Locator of the widget's slider handles (noUiSlider handles in ipywidgets 8)."""
-        return widget.locator(".widget-slider .noUi-handle")
+        """Locator of the widget's sliders, in document order: hmlib's range inputs, or the
+        noUiSlider handles of ipywidgets 8 sliders."""
+        return widget.locator(SLIDER_SELECTOR)
+
+    def slider_labels(self, widget):
+        """The description of each of `sliders(widget)`, in the same order."""
+        return widget.locator(SLIDER_SELECTOR).evaluate_all(_SLIDER_LABELS)
 
     def slider_index(self, widget, description):
         """Index (among `sliders(widget)`) of the slider labelled `description`, or None."""
-        labels = widget.locator(".widget-slider").all_inner_texts()
-        matches = [i for i, text in enumerate(labels) if text.strip().startswith(description)]
+        matches = [i for i, text in enumerate(self.slider_labels(widget)) if text.strip().startswith(description)]
         return matches[0] if matches else None
+
+    def slider_values(self, widget):
+        """{description: value} of the widget's sliders, as the page shows them now."""
+        values = widget.locator(SLIDER_SELECTOR).evaluate_all(_SLIDER_VALUES)
+        return dict(zip(self.slider_labels(widget), values))
+
+    def arrow_for(self, handle):
+        """ArrowRight, or ArrowLeft when the slider `handle` is at its maximum."""
+        return "ArrowLeft" if handle.evaluate(_AT_MAX) else "ArrowRight"
 
     def nudge_slider(self, widget, index=0, timeout=UPDATE_TIMEOUT):
         """Focus slider `index` of `widget` and press ArrowRight (ArrowLeft at its maximum).
@@ -428,12 +515,20 @@ class LabPage:
         """
         handle = self.sliders(widget).nth(index)
         handle.scroll_into_view_if_needed()
-        at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
-        key = "ArrowLeft" if at_max else "ArrowRight"
+        key = self.arrow_for(handle)
+        handle.focus()
+        return self.press_and_wait(widget, key, timeout) + (key,)
+
+    def press_and_wait(self, widget, key, timeout=UPDATE_TIMEOUT):
+        """Press `key` on the focused element and wait for `widget` to answer.
+
+        Returns (readout before, readout after, figure src before, figure src after); 'after' is
+        read once the readout and the figure changed (the figure may follow the readout by
+        FOLLOW_TIMEOUT), when the kernel reported an error, or after `timeout` seconds.
+        """
         before, src_before = self.readout(widget), self.figure_src(widget)
         n_errors = len(self.kernel_messages())
-        handle.focus()
-        handle.press(key)
+        self.page.keyboard.press(key)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             readout_changed = self.readout(widget) != before
@@ -446,8 +541,48 @@ class LabPage:
                 break
             time.sleep(0.2)
         self.wait_for_widgets()
-        after, src_after = self.readout(widget), self.figure_src(widget)
-        return before, after, src_before, src_after, key
+        return before, self.readout(widget), src_before, self.figure_src(widget)
+
+    # -- keyboard and screen reader ----------------------------------------------------
+
+    def focus_start_of(self, widget):
+        """Put the keyboard focus at the start of `widget`, as if the student had tabbed up to it:
+        the next Tab goes to its first control."""
+        widget.scroll_into_view_if_needed()
+        widget.evaluate("(w) => { w.tabIndex = -1; w.focus(); }")
+
+    def focused(self):
+        """The focused element: its tag, type, classes, accessible name (label or aria-label),
+        whether :focus-visible matches, its outline and the colour behind it (see _FOCUSED)."""
+        return self.page.evaluate(_FOCUSED)
+
+    def readout_region(self, widget):
+        """Role, aria-live and identity of the widget's hm-readout: `mark` is True while it is the
+        element that `mark_readout` marked (it stayed in the DOM)."""
+        return widget.locator(".hm-readout").first.evaluate(
+            "(r) => ({role: r.getAttribute('role'), live: r.getAttribute('aria-live'), mark: r.__hmMark === true})")
+
+    def mark_readout(self, widget):
+        """Mark the widget's hm-readout element, to check later that it is still the same one."""
+        widget.locator(".hm-readout").first.evaluate("(r) => { r.__hmMark = true; }")
+
+    def widget_colours(self, widget):
+        """Text colours of the widget's control labels and readout, and the colour behind it."""
+        return widget.evaluate(_WIDGET_COLOURS)
+
+    def set_theme(self, theme):
+        """Switch JupyterLab to `theme` ('JupyterLab Light' or 'JupyterLab Dark') and wait for it.
+        The choice is saved in the user settings that later tests share: switch back."""
+        light = "true" if theme == "JupyterLab Light" else "false"
+        self.page.evaluate("(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme)
+        self.page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'",
+                                    timeout=UPDATE_TIMEOUT * 1000)
+        self.page.wait_for_timeout(500)  # the theme's style sheet applies
+
+    def figure_alt(self, widget):
+        """The `alt` of the widget's first hm-figure image (None when it has none)."""
+        figures = widget.locator("img.hm-figure, .hm-figure img")
+        return figures.first.get_attribute("alt") if figures.count() else None
 
     # -- projector checks and latency --------------------------------------------------
 
@@ -462,10 +597,10 @@ class LabPage:
         widget = self.hm_widgets().nth(widget_index)
         handle = self.sliders(widget).nth(slider_index)
         handle.scroll_into_view_if_needed()
-        at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+        key = self.arrow_for(handle)
         handle.focus()
         self.page.evaluate(_ARM_LATENCY, widget_index)
-        handle.press("ArrowLeft" if at_max else "ArrowRight")
+        handle.press(key)
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
         try:
             self.page.wait_for_function("() => window.__hmLatency !== null", timeout=timeout * 1000)
