@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab lab-copy lab-reset test unit notebooks browser site site-test versions figures bench bench-shifter clean
+.PHONY: lab lab-copy lab-reset test unit notebooks browser editions site site-test versions figures bench bench-shifter clean
 
 # Create the virtual environment and install the pinned requirements and hmlib (editable).
 # Re-runs only when requirements.txt or pyproject.toml change.
@@ -66,13 +66,25 @@ notebooks: $(STAMP)
 browser: $(STAMP)
 	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
+# Two editions from the committed notebooks, git-ignored: editions/student/, the notebooks without
+# their folded solutions (cells tagged `solution`), each "Try it" item keeping its self-check cell,
+# ready to hand out; editions/teacher/, the notebooks as committed and solutions.md, every solution
+# on one page. Refuses, writing nothing, a notebook whose solutions are not tagged as
+# site/editions.py describes.
+editions: $(STAMP)
+	$(BIN)/python site/editions.py --out editions
+
 # The course as a static site that runs in any browser with nothing installed (JupyterLite and
 # Pyodide 0.27.7) in _site/, built from a clean state every time by site/build.py with its own pinned
 # tools in .site-venv/ (site/requirements.txt, apart from the course's pins); downloads are cached in
 # .site-cache/ and checked by hash. Needs Node.js 18 or newer and npm. Serve it with
-# `python3 -m http.server -d _site`.
-site:
-	$(PYTHON) site/build.py
+# `python3 -m http.server -d _site`. `make site EDITION=student` (or teacher) builds it from
+# editions/$(EDITION) instead of notebooks/ (site/build.py reads the folder from HM_SITE_NOTEBOOKS).
+ifneq ($(filter-out student teacher,$(EDITION)),)
+$(error EDITION is '$(EDITION)'; expected student or teacher, or no EDITION for notebooks/)
+endif
+site: $(if $(EDITION),editions)
+	$(if $(EDITION),HM_SITE_NOTEBOOKS=editions/$(EDITION)) $(PYTHON) site/build.py
 
 # Build the site and run every notebook in it in headless Chromium, offline (part of `make test`).
 site-test: $(STAMP)
