@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 
 from hmlib._checks import as_count, as_data
@@ -39,6 +40,7 @@ from hmlib.views._common import (
 
 HM_COLOUR = VERMILLION  # the Helmholtz machines' rows and curves
 OTHER_COLOUR = BLUE  # every other model
+GAP_GREY = "#999999"  # between the digits of a grid: neither on (black) nor off (white)
 
 
 def load_digits_runs(directory=None):
@@ -92,14 +94,16 @@ def digit_grid(patterns, title, n_cols=10):
     width, height = cell * cols, cell * n_rows + 0.5
     check_figure_size(width, height, f"n_cols = {n_cols} with {len(patterns)} patterns")
     fig = new_figure(height, width)
-    axes = fig.subplots(n_rows, cols, squeeze=False)
-    for i, ax in enumerate(axes.ravel()):
-        if i < len(patterns):
-            ax.imshow(patterns[i].reshape(DIGITS_SHAPE), cmap="gray_r", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        else:
-            ax.axis("off")
+    ax = fig.add_subplot()
+    # One image of all the digits, one pixel of grey between them: a hundred small axes cost seconds to draw
+    rows, columns = DIGITS_SHAPE
+    mosaic = np.full((n_rows * (rows + 1) - 1, cols * (columns + 1) - 1), np.nan)
+    for i, pattern in enumerate(patterns):
+        top, left = (i // cols) * (rows + 1), (i % cols) * (columns + 1)
+        mosaic[top:top + rows, left:left + columns] = pattern.reshape(DIGITS_SHAPE)
+    cmap = matplotlib.colormaps["gray_r"].with_extremes(bad=GAP_GREY)
+    ax.imshow(mosaic, cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+    ax.axis("off")
     title = title if "black" in title else f"{title} (black = on)"
     fig.suptitle(title)
     return describe(fig, _grid_text(patterns, title, cols, n_rows))
