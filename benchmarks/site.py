@@ -11,9 +11,11 @@ Builds _site/ with site/build.py (``--reuse``: use the _site/ already built), se
   context (empty cache and storage, as a student's first visit) to the free-energy explorer
   answering its first key press; made of the time to an idle Pyodide kernel, the time to run the
   cells up to the explorer (Run All Cells), and that first answer;
-- key-press latency: N presses of ArrowRight/ArrowLeft on the explorer's first slider, each timed
-  in the page's own clock from the keydown event to the changed readout (LabPage.time_key), with
-  the median and 90th percentile.
+- key-press latency: N presses of ArrowRight/ArrowLeft on the explorer's first slider (its
+  ``input.hm-slider`` range input), each timed in the page's own clock from the keydown event to
+  the changed hm-readout text (LitePage.time_key), with the median and 90th percentile;
+- the 1-minute load average before and after, because the times depend on what else the machine
+  runs: on a machine shared with other work, run it several times and report the load with them.
 
 Prints one line per measurement, then, as the last line, a JSON object {"benchmark": "site", ...,
 "meets_target": bool}. Goals (issue 19): at most 100 MB, at most 30 s to a live explorer, a median
@@ -81,6 +83,7 @@ def main():
 
     artifacts = ROOT / "tests" / "browser" / "artifacts"
     artifacts.mkdir(exist_ok=True)
+    load_before = os.getloadavg()
     with sync_playwright() as p, SiteServer(SITE) as server:
         browser = p.chromium.launch(executable_path=chromium(), headless=True, args=CHROMIUM_ARGS)
         context, guard, lite = new_lite_page(browser, server, artifacts)
@@ -92,8 +95,10 @@ def main():
         index = explorer_index(lite)
         first_ms = lite.time_key(index)
         live_s = time.monotonic() - start
+        load_live = os.getloadavg()
         print(f"time to a live explorer: {live_s:.1f} s (idle kernel {kernel_s:.1f} s, "
-              f"cells {cells_s:.1f} s, first key press {first_ms or float('nan'):.0f} ms)")
+              f"cells {cells_s:.1f} s, first key press {first_ms or float('nan'):.0f} ms); "
+              f"load average (1 min) {load_before[0]:.2f} before, {load_live[0]:.2f} after")
         latencies = []
         for _ in range(args.presses if first_ms is not None else 0):
             ms = lite.time_key(index)
@@ -126,6 +131,9 @@ def main():
         "key_ms_median": round(median, 1) if latencies else None,
         "key_ms_p90": round(p90, 1) if latencies else None, "presses": len(latencies),
         "blocked_requests": guard.total_blocked, "problems": len(problems),
+        # the 1-minute load average before opening the notebook and once the explorer was live:
+        # the machine has 2 cores, so a load above 2 means the times were measured under load
+        "load_1min_before": round(load_before[0], 2), "load_1min_at_live": round(load_live[0], 2),
         "targets": {"size_mb": TARGET_MB, "live_explorer_seconds": TARGET_LIVE_S,
                     "key_ms_median": TARGET_MEDIAN_MS},
         "meets_target": meets}))

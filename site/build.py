@@ -18,18 +18,31 @@ What it does, in order:
    kernel need: the closure, over the lockfile's ``depends``, of numpy, scipy, matplotlib,
    scikit-learn, threadpoolctl and the kernel's own packages. Every kept file must have the sha256
    of the official lockfile; any mismatch or missing file stops the build.
-4. Builds an hmlib wheel from the checkout and adds it, with ipywidgets, comm, jupyterlab_widgets and
-   tqdm, to the site's Pyodide lockfile, so that ``import hmlib`` works in a notebook without %pip;
-   and a small wheel with matplotlib's font cache, computed by the same Pyodide under Node.js
+4. Builds an hmlib wheel from the checkout and adds it, with ipywidgets, comm, jupyterlab_widgets,
+   tqdm, anywidget, psygnal and typing_extensions, to the site's Pyodide lockfile, so that
+   ``import hmlib`` (whose widgets are anywidget widgets) works in a notebook without %pip; adds the
+   kernel's own wheels (piplite, pyodide_kernel, ipykernel) from jupyterlite-pyodide-kernel, so that
+   the kernel loads them as Pyodide starts instead of installing them one by one; and a small wheel
+   with matplotlib's font cache, computed by the same Pyodide under Node.js
    (``matplotlib_font_cache``), so no notebook starts with "building the font cache" on stderr.
+   Then adds bytecode to the wheels and the standard library for the modules every notebook imports
+   as it opens, compiled by the same Pyodide (``add_bytecode``): Pyodide never writes bytecode, so
+   without it every page load compiles them from source again.
 5. Lays out the site's files as in the repository, so the notebooks' relative paths hold:
    ``notebooks/*.ipynb`` (with their stored outputs), ``benchmarks/results/**``, ``figures/*.png``;
-   and the lab's settings (``overrides.json``): every cell kept in the page, arrow keys to sliders.
+   and the lab's settings (``overrides.json``): every cell kept in the page, arrow keys to sliders;
+   and the kernel's settings (``jupyter-lite.json``): the packages to load as Pyodide starts.
 6. Runs ``jupyter lite build`` into an empty ``_site/`` from a fresh staging folder (an incremental
-   build from JupyterLite's cache once dropped ``pyodideUrl`` from the config, so nothing is reused).
+   build from JupyterLite's cache once dropped ``pyodideUrl`` from the config, so nothing is reused),
+   with the lab extensions of the slideshow, its fonts and anywidget taken from their wheels.
 7. Checks the result: every ``jupyter-lite.json`` points ``pyodideUrl`` at the local Pyodide, no
    configuration file names an http(s) URL that the site would fetch (see ``check_no_external_urls``),
-   the PyPI fallback is off, and every file the lockfile names is in the site. Prints the site size.
+   the PyPI fallback is off, every file the lockfile names is in the site with the lockfile's
+   sha256, every package preloaded is in the lockfile, and the lab extensions are there, anywidget's
+   of the same release as its Python package. Prints the site size.
+
+Every file that comes from a registry is checked as it arrives (step 2 and 3); the bytecode step
+then changes the archives it adds bytecode to, so the site's lockfile carries their new sha256.
 """
 
 import base64
@@ -61,16 +74,44 @@ COURSE_PACKAGES = ("numpy", "scipy", "matplotlib", "scikit-learn", "pillow", "th
 # What jupyterlite-pyodide-kernel 0.6.1 loads when the kernel starts (its worker.ts, initKernel):
 # micropip, then ssl, sqlite3, jedi and ipython (ipykernel, comm and pyodide_kernel are its own or ours).
 KERNEL_PACKAGES = ("micropip", "ssl", "sqlite3", "jedi", "ipython", "matplotlib-inline")
-# Packages of the site's lockfile that the kernel loads as Pyodide starts (loadPyodideOptions).
-PRELOAD = ("micropip", "ssl", "sqlite3", "comm", "jedi", "ipython", "numpy", "scipy", "matplotlib")
+# The kernel's own wheels, which jupyterlite-pyodide-kernel ships in its lab extension's pypi/
+# folder: added to the lockfile, so that Pyodide loads them with the rest as it starts, instead of
+# the kernel's worker installing piplite with micropip, then ipykernel and pyodide_kernel with
+# piplite, one after the other (each install resolves and fetches on its own).
+KERNEL_WHEELS = ("piplite", "pyodide-kernel", "ipykernel")
+KERNEL_WHEEL_FOLDER = "share/jupyter/labextensions/@jupyterlite/pyodide-kernel-extension/static/pypi"
+# Packages of the site's lockfile that the kernel loads as Pyodide starts (loadPyodideOptions), all
+# at once. The worker skips its own install of each of micropip, piplite, ssl, sqlite3, ipykernel,
+# comm, pyodide_kernel, jedi and ipython that it finds in this list, by these exact names (hence
+# pyodide_kernel with an underscore; Pyodide itself reads it as pyodide-kernel). hmlib, which every
+# notebook imports in its first cell, comes with its dependencies in the same batch instead of
+# being loaded by that cell.
+PRELOAD = ("micropip", "piplite", "ssl", "sqlite3", "ipykernel", "comm", "pyodide_kernel", "jedi",
+           "ipython", "numpy", "scipy", "matplotlib", "hmlib")
 # Pure-Python wheels of site/wheels.txt that go into the lockfile (the others are lab extensions).
-LOCK_WHEELS = ("ipywidgets", "comm", "jupyterlab-widgets", "tqdm")
-EXTENSION_WHEELS = ("jupyterlab-slideshow", "jupyterlab-fonts")
+LOCK_WHEELS = ("ipywidgets", "comm", "jupyterlab-widgets", "tqdm", "anywidget", "psygnal", "typing-extensions")
+# Wheels of site/wheels.txt whose prebuilt lab extensions go into the site (anywidget's is the
+# front end of its Python package above: one wheel, so the two are always the same release).
+EXTENSION_WHEELS = ("jupyterlab-slideshow", "jupyterlab-fonts", "anywidget")
+# What hmlib's lockfile entry depends on whatever its pyproject.toml says: its widgets are anywidget
+# widgets (hmlib/views/_controls.py), so `import hmlib` loads anywidget without %pip.
+HMLIB_DEPENDS = ("anywidget",)
 # Requirements that stay out of the lockfile: the kernel brings its own widgetsnbextension shim.
 NOT_IN_LOCK = {"widgetsnbextension"}
+# Dependencies of hmlib that only some notebooks need, with the module a notebook imports and what
+# in a notebook's code needs them: scikit-learn (6 MB, 1.5-2 s to load) only for hmlib.data.digits,
+# in notebook 10. One is left out of hmlib's lockfile entry, so that `import hmlib` does not load
+# it, when every notebook whose code needs it imports it itself (the kernel loads the packages a
+# cell imports before running the cell); else it stays and the build says which notebooks lack
+# the import (see lazy_dependencies).
+LAZY_DEPENDENCIES = {"scikit-learn": ("sklearn", r"\bdigits\(")}
+# Sample data in Pyodide's wheels that no notebook reads, left out of the site (2.3 MB): scipy.misc's
+# images (face, ascent, ecg) and matplotlib's examples' data (cbook.get_sample_data).
+PRUNE = {"scipy": ("scipy/misc/*.dat",), "matplotlib": ("matplotlib/mpl-data/sample_data/*",)}
 # Folders of the repository copied into the site's files, as they are laid out in the repository,
 # and the README that notebook 00 links to (../README.md, with the figures it shows).
 CONTENTS = ("notebooks", "benchmarks/results", "figures")
+NOTEBOOKS_ENV = "HM_SITE_NOTEBOOKS"  # make site EDITION=student: the folder the site's notebooks/ is copied from
 FILES = ("README.md",)
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 
@@ -253,6 +294,21 @@ def lock_entry(path, available):
             "shared_library": False}
 
 
+def lazy_dependencies(repo):
+    """({package: []} of LAZY_DEPENDENCIES that hmlib's lockfile entry can leave out, {package:
+    [notebooks that need it without importing it]} of those that must stay)."""
+    code = {}
+    for path in sorted((repo / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        code[path.name] = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    lazy, stay = {}, {}
+    for package, (module, needs) in LAZY_DEPENDENCIES.items():
+        imported = re.compile(rf"^\s*(import|from)\s+{module}\b", re.MULTILINE)
+        lacking = [name for name, text in code.items() if re.search(needs, text) and not imported.search(text)]
+        (stay if lacking else lazy)[package] = lacking
+    return lazy, stay
+
+
 def hmlib_wheel(repo, python, destination):
     """Build the hmlib wheel from a copy of the checkout (so no build/ or egg-info lands in it)."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -319,6 +375,94 @@ def matplotlib_font_cache(pyodide, lock):
             "imports": [], "depends": ["matplotlib"], "unvendored_tests": False, "shared_library": False}
 
 
+BYTECODE_SCRIPT = """
+import { loadPyodide } from "%(pyodide)s/pyodide.mjs";
+const py = await loadPyodide({ indexURL: "%(pyodide)s/", packages: %(packages)s });
+py.FS.mkdir("/site");
+py.FS.mount(py.FS.filesystems.NODEFS, { root: "%(pyodide)s" }, "/site");
+console.log(py.runPython(%(code)s));
+"""
+
+# What a notebook imports before its first widget shows: the kernel (pyodide_kernel imports IPython,
+# comm, ...), the inline backend of `%matplotlib inline`, hmlib with every topic module of
+# hmlib.views, and a figure saved as PNG (as every view does).
+STARTUP_CODE = """
+import importlib, io, pkgutil
+import pyodide_kernel, piplite.piplite, matplotlib_inline.backend_inline
+import hmlib, hmlib.views
+for module in pkgutil.iter_modules(hmlib.views.__path__):
+    importlib.import_module("hmlib.views." + module.name)
+from matplotlib.figure import Figure
+Figure().savefig(io.BytesIO(), format="png")
+"""
+
+# Runs inside Pyodide, after STARTUP_CODE: adds to each archive the bytecode of those of its .py
+# files that STARTUP_CODE imported, compiled by Pyodide's own Python, and leaves out its members
+# that match one of its PRUNE patterns (fnmatch). Wheels get PEP 3147 files
+# (pkg/__pycache__/mod.cpython-312.pyc, listed in RECORD); the standard library's zip gets mod.pyc
+# beside mod.py, where zipimport looks. The .pyc files are "unchecked hash-based" (PEP 552): used
+# without looking at the source, which never changes in the site; the .py files stay, so
+# tracebacks still show the source lines. Modules imported later (scikit-learn's, in notebook 10)
+# are compiled from source when imported, as before: bytecode for every file would add 24 MB.
+BYTECODE_CODE = """
+import fnmatch, importlib.util, json, sys, zipfile
+from importlib._bootstrap_external import _code_to_hash_pyc
+
+imported = {getattr(m, "__file__", None) for m in list(sys.modules.values())}
+
+def add_bytecode(name, layout, prefix, prune):
+    path = "/site/" + name
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()
+                   if not any(fnmatch.fnmatch(info.filename, pattern) for pattern in prune)]
+        pruned = len(archive.infolist()) - len(members)
+    compiled = []
+    for info, data in members:
+        if not info.filename.endswith(".py") or prefix + info.filename not in imported:
+            continue
+        code = compile(data, prefix + info.filename, "exec", dont_inherit=True)
+        target = (importlib.util.cache_from_source(info.filename) if layout == "wheel"
+                  else info.filename[:-3] + ".pyc")
+        pyc = zipfile.ZipInfo(target, date_time=info.date_time)
+        pyc.compress_type = zipfile.ZIP_DEFLATED
+        compiled.append((pyc, _code_to_hash_pyc(code, importlib.util.source_hash(data), checked=False)))
+    if not compiled and not pruned:
+        return 0
+    kept = {info.filename for info, _ in members}
+    with zipfile.ZipFile(path, "w") as archive:
+        for info, data in members:
+            if layout == "wheel" and info.filename.endswith(".dist-info/RECORD"):
+                lines = [line for line in data.decode().splitlines() if line.split(",")[0] in kept | {info.filename}]
+                data = "".join(line + "\\n" for line in lines + [f"{pyc.filename},," for pyc, _ in compiled]).encode()
+            archive.writestr(info, data, compress_type=info.compress_type, compresslevel=9)
+        for pyc, data in compiled:
+            archive.writestr(pyc, data, compresslevel=9)
+    return len(compiled)
+
+json.dumps({name: add_bytecode(name, layout, prefix, prune) for name, layout, prefix, prune in json.loads(%(jobs)r)})
+"""
+
+
+def add_bytecode(pyodide, archives, packages):
+    """Add bytecode to the archives for the modules a notebook imports as it opens, and leave out
+    their PRUNE members. `archives` lists, per file of the folder `pyodide`, its layout ("wheel" or
+    "zip"), the folder Pyodide imports it from and the patterns of members to leave out. Pyodide
+    loads `packages` under Node.js, runs STARTUP_CODE and compiles the files it imported
+    (BYTECODE_CODE). Pyodide never writes bytecode (sys.dont_write_bytecode), so without this every
+    page load compiles those modules from source, which was about half of the time their imports
+    took. Returns {archive: number of .py files compiled}; changes the archives in place."""
+    code = STARTUP_CODE + BYTECODE_CODE % {"jobs": json.dumps(archives)}
+    script = BYTECODE_SCRIPT % {"pyodide": pyodide, "packages": json.dumps(list(packages)),
+                                "code": json.dumps(code)}
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "bytecode.mjs"
+        path.write_text(script)
+        result = subprocess.run(["node", path], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"compiling the bytecode in Pyodide failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 # -- step 5 and 6: the staging folder and the build ----------------------------------------------
 
 def stage(repo, staging, npm_package, wheels, pyodide_dir):
@@ -357,21 +501,50 @@ def stage(repo, staging, npm_package, wheels, pyodide_dir):
         shutil.copy2(path, pyodide / path.name)
         entry = lock_entry(pyodide / path.name, available)
         lock["packages"][entry["name"]] = entry
+    kernel_wheels = Path(sys.prefix) / KERNEL_WHEEL_FOLDER  # of the jupyterlite-pyodide-kernel installed here
+    for name in KERNEL_WHEELS:
+        path = wheel_path(kernel_wheels, name)
+        shutil.copy2(path, pyodide / path.name)
+        entry = lock_entry(pyodide / path.name, available)
+        lock["packages"][entry["name"]] = entry
     fontcache = matplotlib_font_cache(pyodide, lock)
     lock["packages"][fontcache["name"]] = fontcache
     hmlib = hmlib_wheel(repo, sys.executable, pyodide)
     entry = lock_entry(hmlib, available)
-    entry["depends"].append(fontcache["name"])  # loaded with hmlib, in the first cell of each notebook
+    # hmlib loads anywidget and the font cache too, but not the dependencies only some notebooks need
+    lazy, stay = lazy_dependencies(repo)
+    entry["depends"] = sorted((set(entry["depends"]) | set(HMLIB_DEPENDS)) - set(lazy)) + [fontcache["name"]]
+    for package, lacking in stay.items():
+        print(f"{package} stays a dependency of hmlib in the site's lockfile, loaded as the kernel "
+              f"starts, because these notebooks need it without importing "
+              f"{LAZY_DEPENDENCIES[package][0]}: {', '.join(lacking)}")
     lock["packages"][entry["name"]] = entry
-    print(f"added to the lockfile: {', '.join(LOCK_WHEELS)}, {fontcache['name']}, hmlib ({hmlib.name}, "
-          f"depends on {', '.join(entry['depends'])})")
+    print(f"added to the lockfile: {', '.join(LOCK_WHEELS + KERNEL_WHEELS)}, {fontcache['name']}, "
+          f"hmlib ({hmlib.name}, depends on {', '.join(entry['depends'])})")
+
+    # bytecode for the modules every notebook imports as it opens (their archives' sha256 change)
+    (pyodide / "pyodide-lock.json").write_text(json.dumps(lock))  # Pyodide under Node.js reads it
+    wheels_in_lock = sorted(e["file_name"] for e in lock["packages"].values() if e["file_name"].endswith(".whl"))
+    prune = {entry["file_name"]: PRUNE.get(name, ()) for name, entry in lock["packages"].items()}
+    jobs = [(name, "wheel", "/lib/python3.12/site-packages/", prune[name]) for name in wheels_in_lock]
+    jobs.append(("python_stdlib.zip", "zip", "/lib/python312.zip/", ()))
+    start = time.monotonic()
+    compiled = add_bytecode(pyodide, jobs, PRELOAD)
+    for entry in lock["packages"].values():  # pruned or compiled archives changed
+        entry["sha256"] = sha256_of(pyodide / entry["file_name"])
+    print(f"bytecode for the {sum(compiled.values())} Python files a notebook imports as it opens, in "
+          f"{sum(1 for n in compiled.values() if n)} archives, in {time.monotonic() - start:.0f} s")
     (pyodide / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True))
 
     # the course's files, laid out as in the repository: ../benchmarks/results from notebooks/
     files = staging / "files"
+    notebooks = repo / os.environ.get(NOTEBOOKS_ENV, "notebooks")
+    if not any(notebooks.glob("[0-9][0-9]_*.ipynb")):
+        raise SystemExit(f"{NOTEBOOKS_ENV}={notebooks}: no notebooks there (run make editions first)")
     for folder in CONTENTS:
         ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
-        shutil.copytree(repo / folder, files / folder, ignore=ignore)
+        source = notebooks if folder == "notebooks" else repo / folder
+        shutil.copytree(source, files / folder, ignore=ignore)
     for name in FILES:
         shutil.copy2(repo / name, files / name)
 
@@ -383,8 +556,10 @@ def stage(repo, staging, npm_package, wheels, pyodide_dir):
         "litePluginSettings": {KERNEL_PLUGIN: {
             "disablePyPIFallback": True,
             # Loaded while Pyodide starts, all at once, instead of the kernel's one-by-one installs
-            # (ssl, sqlite3, comm, jedi, ipython) and the notebooks' first imports: notebook 04's
-            # explorer was live after 41-42 s without this and 33-38 s with it (benchmarks/site.py).
+            # (piplite, ssl, sqlite3, ipykernel, comm, pyodide_kernel, jedi, ipython) and the first
+            # cell's loading of hmlib. With the bytecode (add_bytecode), notebook 04's explorer was
+            # live after 30-36 s instead of 38-52 s with the kernel's own installs and no bytecode,
+            # measured back to back on this 2-core machine under a load of 2-4 (benchmarks/site.py).
             "loadPyodideOptions": {"packages": list(PRELOAD)},
         }},
     }}
@@ -417,6 +592,8 @@ def build(repo, output, staging, wheels, python):
     jupyter = Path(python).parent / "jupyter"
     run([jupyter, "lite", "build", "--lite-dir", staging, "--output-dir", output, "--no-sourcemaps",
          "--apps", "lab", "--apps", "notebooks"], cwd=staging)
+    # browsers ask every site for /favicon.ico; JupyterLite has one in each app's folder only
+    shutil.copy2(output / "static" / "favicons" / "favicon.ico", output / "favicon.ico")
 
 
 # -- step 7: checks ------------------------------------------------------------------------------
@@ -457,12 +634,25 @@ def check_site(output):
     lock_path = (output / url).parent / "pyodide-lock.json"
     lock = json.loads(lock_path.read_text())
     preload = settings.get("loadPyodideOptions", {}).get("packages", [])
-    if [name for name in preload if name not in lock["packages"]]:
+    if [name for name in preload if canonical(name) not in lock["packages"]]:
         raise SystemExit(f"_site/jupyter-lite.json preloads packages the lockfile lacks: {preload}")
     missing = [e["file_name"] for e in lock["packages"].values()
                if not (lock_path.parent / e["file_name"]).is_file()]
     if missing:
         raise SystemExit(f"files the site's lockfile names but the site lacks: {missing}")
+    wrong = [e["file_name"] for e in lock["packages"].values()
+             if sha256_of(lock_path.parent / e["file_name"]) != e["sha256"]]
+    if wrong:  # Pyodide would refuse to load them
+        raise SystemExit(f"files whose sha256 is not the one in the site's lockfile: {wrong}")
+    for name in EXTENSION_WHEELS:  # the lab extensions, anywidget's of the same release as its Python
+        found = [json.loads(p.read_text()) for p in (*(output / "extensions").glob("*/package.json"),
+                                                     *(output / "extensions").glob("@*/*/package.json"))
+                 if json.loads(p.read_text()).get("name", "").split("/")[-1] == name]
+        if not found:
+            raise SystemExit(f"the site lacks the lab extension {name}")
+        if name in lock["packages"] and found[0]["version"] != lock["packages"][name]["version"]:
+            raise SystemExit(f"the site's lab extension {name} is {found[0]['version']}, its Python "
+                             f"package in the lockfile {lock['packages'][name]['version']}")
     scanned = check_no_external_urls(output)
     print(f"pyodideUrl {url}; {len(lock['packages'])} packages in the lockfile, all present; "
           f"no http(s) URL in the {len(scanned)} configuration files scanned:")

@@ -426,3 +426,10 @@ def test_bad_arguments_raise_errors_that_name_them(call, error, message):
 def test_a_value_of_the_wrong_kind_is_refused_by_the_trait():
     with pytest.raises(traitlets.TraitError, match="'value' trait of an IntSlider"):
         Square().controls["n"].value = 2.5
+
+
+def test_an_int_sliders_step_stays_an_int():
+    """traitlets 5.14 (the browser-only site's) refuses a float for an Int trait such as the step."""
+    slider = _controls.int_slider("n", 0, 10, 3, "n")
+    slider.step = 1.0
+    assert type(slider.step) is int and slider.step == 1

@@ -274,7 +274,9 @@ class Slider(anywidget.AnyWidget):
 
     @traitlets.validate("step")
     def _positive_step(self, proposal):
-        return as_real(proposal["value"], "step", low=0, low_open=True)
+        step = as_real(proposal["value"], "step", low=0, low_open=True)
+        # an IntSlider's step is an Int trait: older traitlets (the browser-only site's) refuse 1.0
+        return int(step) if isinstance(self, IntSlider) else step
 
     @traitlets.validate("readout_format")
     def _known_format(self, proposal):

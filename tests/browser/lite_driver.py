@@ -3,14 +3,19 @@
 Shared by tests/browser/test_site.py and benchmarks/site.py:
 
 - `build_site()` runs site/build.py into _site/ (or, with HM_SITE_REUSE=1 and a built _site/,
-  reuses it, which saves a minute while developing);
+  reuses it, which saves minutes while developing);
 - `SiteServer` is ``python -m http.server`` on 127.0.0.1 on a port the OS picks, serving _site/;
 - `OfflineGuard` routes every request of a browser context: requests to 127.0.0.1 go on, every
   other one is aborted and counted (by host), so the site is proved to need nothing from outside;
 - `LitePage` is the JupyterLab driver `LabPage` (jupyterlab_driver.py) pointed at the site: it
-  opens ``notebooks/<name>`` with ``lab/index.html?path=...`` and waits for the Pyodide kernel;
-  everything else (Run All Cells, the problem report, slider key presses) is LabPage's, because
-  JupyterLite is JupyterLab.
+  opens ``notebooks/<name>`` with ``lab/index.html?path=...`` and waits for the Pyodide kernel, and
+  runs cells and reads problems as LabPage does, because JupyterLite is JupyterLab. Its sliders are
+  hmlib's accessible controls only (decision 2 of the accessibility brief), never ipywidgets'
+  noUiSlider: `sliders`, `nudge_slider` and `time_key` press the arrow keys on the native
+  ``<input type="range" class="hm-slider">`` of each ``hm-control`` and wait for the widget's
+  ``hm-readout`` (``role="status"``) to change; `contract_problems` lists what breaks that contract
+  (a noUiSlider in an hm-widget, a slider without its label, a readout that is no live region, a
+  figure without alt text).
 """
 
 import json
@@ -24,12 +29,15 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from jupyterlab_driver import LabPage, REPO
+from jupyterlab_driver import LabPage, REPO, UPDATE_TIMEOUT
 
 SITE = REPO / "_site"
 REUSE_ENV = "HM_SITE_REUSE"  # 1: reuse a built _site/ instead of building it again
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 OPEN_TIMEOUT = 240  # seconds: load the lab, start Pyodide (about 15 s here) and open a notebook
+FOLLOW_TIMEOUT = 5  # seconds for the figure to follow a changed readout
+# hmlib's slider: a native range input inside an hm-control (the brief's widget DOM contract)
+SLIDER = ".hm-control input.hm-slider[type=range]"
 ALLOWED_HOST = "127.0.0.1"
 
 
@@ -136,6 +144,146 @@ class LitePage(LabPage):
         raise AssertionError(f"{path}: the site did not open it with an idle kernel within "
                              f"{OPEN_TIMEOUT} s (last state: {state}; dialogs: {dialogs}; "
                              f"console errors: {self.console_errors[:5]})")
+
+    def report(self):
+        """LabPage.report, with `renderedWidgets` counted the site's way: JupyterLab 4.4 (the
+        site's) does not mark an output with its data-mime-type as the lab of `make lab` does, so
+        an output counts as a rendered widget when it holds an ipywidgets view (class
+        jupyter-widgets) or one of hmlib's anywidget views (an hm-* class) and no error widget."""
+        cells = super().report()
+        for cell, rendered in zip(cells, self.page.evaluate(_RENDERED_WIDGETS)):
+            cell["renderedWidgets"] = rendered
+        return cells
+
+    # -- hmlib's widgets: native range inputs, a live readout -------------------------------
+
+    def sliders(self, widget):
+        """Locator of the widget's sliders: the range inputs of its hm-control elements."""
+        return widget.locator(SLIDER)
+
+    def contract_problems(self):
+        """What breaks the widget DOM contract, per hm-widget of the open notebook (see _CONTRACT)."""
+        return [f"hm-widget {k}: {problem}" for k, problems in
+                enumerate(self.page.evaluate(_CONTRACT)) for problem in problems]
+
+    def nudge_slider(self, widget, index=0, timeout=UPDATE_TIMEOUT):
+        """Focus slider `index` of `widget` (its range input), press ArrowRight (ArrowLeft at its
+        maximum) and wait until the widget's hm-readout text changed and its figure followed, the
+        kernel reported an error, or `timeout` seconds passed.
+
+        Returns a dict: key, readout and figure src before and after, the slider's value before
+        and after, whether the range input had the focus when the key went down, and whether
+        the hm-readout after is the element that was there before (a live region must stay).
+        """
+        slider = self.sliders(widget).nth(index)
+        slider.scroll_into_view_if_needed()
+        key = "ArrowLeft" if slider.evaluate(_AT_MAX) else "ArrowRight"
+        widget.locator(".hm-readout").first.evaluate("(r) => { r.__hmSiteMark = true; }")
+        result = {"key": key, "readout_before": self.readout(widget), "src_before": self.figure_src(widget),
+                  "value_before": slider.input_value()}
+        n_errors = len(self.kernel_messages())
+        slider.focus()
+        result["focused"] = slider.evaluate("(s) => document.activeElement === s")
+        self.page.keyboard.press(key)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            readout_changed = self.readout(widget) != result["readout_before"]
+            figure_changed = self.figure_src(widget) != result["src_before"]
+            if readout_changed and (figure_changed or not result["src_before"]):
+                break
+            if readout_changed:  # the figure may follow by a moment
+                deadline = min(deadline, time.monotonic() + FOLLOW_TIMEOUT)
+            if len(self.kernel_messages()) > n_errors:  # the callback failed
+                break
+            time.sleep(0.2)
+        self.wait_for_widgets()
+        result.update(readout_after=self.readout(widget), src_after=self.figure_src(widget),
+                      value_after=slider.input_value(),
+                      same_readout=widget.locator(".hm-readout").first.evaluate("(r) => r.__hmSiteMark === true"))
+        return result
+
+    def time_key(self, widget_index=0, slider_index=0, timeout=UPDATE_TIMEOUT):
+        """Press ArrowRight (ArrowLeft at the maximum) on slider `slider_index` of hm-widget
+        `widget_index` and return the milliseconds, in the page's own clock, from the keydown event
+        to the first change of the widget's hm-readout text (None if it did not change within
+        `timeout` seconds)."""
+        widget = self.hm_widgets().nth(widget_index)
+        slider = self.sliders(widget).nth(slider_index)
+        slider.scroll_into_view_if_needed()
+        key = "ArrowLeft" if slider.evaluate(_AT_MAX) else "ArrowRight"
+        slider.focus()
+        widget.evaluate(_ARM_LATENCY)
+        self.page.keyboard.press(key)
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+        try:
+            self.page.wait_for_function("() => window.__hmSiteLatency !== null", timeout=timeout * 1000)
+        except PlaywrightTimeout:  # the readout never changed
+            return None
+        latency = self.page.evaluate("() => window.__hmSiteLatency")
+        self.wait_for_widgets()
+        return latency
+
+
+# Per code cell of the open notebook, in order: how many of its outputs hold a rendered widget.
+_RENDERED_WIDGETS = """() => window.__hmPanel.content.widgets.filter((c) => c.model.type === 'code').map(
+  (c) => Array.from(c.node.querySelectorAll('.jp-OutputArea-output')).filter(
+    (o) => o.querySelector('.jupyter-widgets, [class*="hm-"]') && !o.querySelector('.jupyter-widgets-error-widget')).length)"""
+
+# Whether a range input is at its maximum (the arrow that still moves it is then ArrowLeft).
+_AT_MAX = "(s) => s.valueAsNumber >= Number(s.max)"
+
+# Arms the timing of one key press on an hm-widget: from the keydown event (captured on the
+# document before any widget sees it) to the first change of the widget's hm-readout text.
+_ARM_LATENCY = """(w) => {
+  const readout = w.querySelector('.hm-readout');
+  const before = readout.innerText;
+  window.__hmSiteLatency = null;
+  let start = null;
+  document.addEventListener('keydown', () => { start = performance.now(); }, {capture: true, once: true});
+  const observer = new MutationObserver(() => {
+    if (start !== null && readout.innerText !== before) {
+      window.__hmSiteLatency = performance.now() - start;
+      observer.disconnect();
+    }
+  });
+  observer.observe(readout, {subtree: true, childList: true, characterData: true});
+}"""
+
+# Per hm-widget of the open notebook, what breaks the widget DOM contract: an ipywidgets slider
+# (noUiSlider, which has no accessible name) instead of an hm-control; an hm-control without its
+# range input, or whose <label for> does not name it, or whose min/max/step are missing; no control
+# at all; a readout that is missing or is no polite live region (role=status); a figure image
+# without a text alternative.
+_CONTRACT = """() => Array.from(window.__hmPanel.node.querySelectorAll('.hm-widget')).map((w) => {
+  const found = [];
+  const old = w.querySelectorAll('.widget-slider, .noUi-handle').length;
+  if (old) found.push(old + ' ipywidgets slider part(s) (noUiSlider) instead of hm-control range inputs');
+  const controls = Array.from(w.querySelectorAll('.hm-control'));
+  controls.forEach((c, i) => {
+    const range = c.querySelector('input.hm-slider[type=range]');
+    if (!range) { found.push('hm-control ' + i + ' has no input.hm-slider[type=range]'); return; }
+    const label = c.querySelector('label');
+    if (!label || !label.textContent.trim() || label.htmlFor !== range.id || !range.id)
+      found.push('hm-control ' + i + ': no visible <label for> naming its range input');
+    for (const a of ['min', 'max', 'step'])
+      if (range.getAttribute(a) === null || Number.isNaN(Number(range.getAttribute(a))))
+        found.push('hm-control ' + i + ' (' + (label ? label.textContent : '?') + '): its range input has no numeric ' + a);
+  });
+  if (!controls.length && !w.querySelector('.widget-dropdown'))
+    found.push('no hm-control and no dropdown');
+  const readouts = Array.from(w.querySelectorAll('.hm-readout'));
+  if (!readouts.length) found.push('no hm-readout');
+  readouts.forEach((r) => {
+    if (r.getAttribute('role') !== 'status' || r.getAttribute('aria-live') !== 'polite')
+      found.push('its hm-readout is not a live region (role=' + r.getAttribute('role') +
+                 ', aria-live=' + r.getAttribute('aria-live') + ')');
+  });
+  w.querySelectorAll('.hm-figure').forEach((f) => {
+    if (f.tagName !== 'IMG') found.push('an hm-figure that is a ' + f.tagName + ', not an <img>');
+    else if (!(f.getAttribute('alt') || '').trim()) found.push('an hm-figure image without alt text');
+  });
+  return found;
+})"""
 
 
 def _find_panel_source():

@@ -5,9 +5,13 @@ developing), served by ``python -m http.server`` on 127.0.0.1, and opened in Chr
 request that leaves 127.0.0.1 aborted and counted. For each of the notebooks in notebooks/: open
 it in a fresh browser context (empty browser storage), Run All Cells in the Pyodide kernel, and
 check what a student would see: every code cell executed, no error output, nothing on stderr, no
-broken widget, no console error (LabPage.problems, as in the JupyterLab tests); then press a key on
-the first slider of every ``hm-widget`` and require its readout to change; and no request left
-127.0.0.1. The built configuration must point the kernel at the site's own Pyodide.
+broken widget, no console error (LabPage.problems, as in the JupyterLab tests), every hm-widget
+built to the widget DOM contract (LitePage.contract_problems: hm-control range inputs with their
+labels, a live hm-readout, figures with alt text); then focus the first ``input.hm-slider`` of every
+``hm-widget``, press ArrowRight (ArrowLeft at its maximum) and require the slider's value and the
+readout's text to change, in the same live region; and no request left 127.0.0.1. The built
+configuration must point the kernel at the site's own Pyodide and preload the kernel's packages,
+and a tiny anywidget of a notebook written in the browser renders, with no %pip.
 
 Per notebook, the seconds it took, its problems and the blocked requests are written to
 tests/browser/artifacts/site-report.json, with a screenshot of the notebook.
@@ -45,6 +49,63 @@ def test_the_built_config_points_at_the_local_pyodide(site_server):
     assert settings.get("disablePyPIFallback") is True, "piplite may fall back to pypi.org"
     lock = json.loads((SITE / url).parent.joinpath("pyodide-lock.json").read_text())
     assert "hmlib" in lock["packages"], "hmlib is not in the site's Pyodide lockfile"
+    assert "anywidget" in lock["packages"]["hmlib"]["depends"], (
+        "hmlib's widgets are anywidget widgets: `import hmlib` must load anywidget")
+    # the kernel's own packages load as Pyodide starts; the worker installs any it does not find
+    # in this list one by one (by these names, pyodide_kernel with an underscore)
+    preload = settings.get("loadPyodideOptions", {}).get("packages", [])
+    kernel_own = ["micropip", "piplite", "ssl", "sqlite3", "ipykernel", "comm", "pyodide_kernel", "jedi", "ipython"]
+    assert [name for name in kernel_own if name not in preload] == [], preload
+    assert all(name.replace("_", "-") in lock["packages"] for name in preload), preload
+
+
+ANYWIDGET_CELL = '''import anywidget
+import ipywidgets
+import traitlets
+
+
+class Hello(anywidget.AnyWidget):
+    _esm = """
+    function render({ model, el }) {
+      el.classList.add("hm-hello");
+      el.textContent = "hello from anywidget, n = " + model.get("n");
+    }
+    export default { render };
+    """
+    n = traitlets.Int(0).tag(sync=True)
+
+
+ipywidgets.VBox([Hello(n=6 * 7)])  # in an ipywidgets box, as hmlib's widgets are'''
+
+
+def test_an_anywidget_written_in_the_browser_renders(browser, site_server):
+    """anywidget ships whole: its Python package in the lockfile (`import anywidget` without %pip)
+    and its lab extension in the page, so a widget defined by a few lines of JavaScript in a
+    notebook the student writes renders, showing the number Python set (6 * 7 = 42)."""
+    context, guard, lite = new_lite_page(browser, site_server, ARTIFACTS)
+    name = "anywidget_check.ipynb"
+    kernelspec = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}  # the site's kernel
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": kernelspec},
+                "cells": [{"cell_type": "code", "id": "hello", "metadata": {}, "execution_count": None,
+                           "outputs": [], "source": ANYWIDGET_CELL}]}
+    try:
+        page = lite.page
+        page.goto(f"{site_server.url}/lab/index.html")
+        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.serviceManager", timeout=120_000)
+        page.evaluate("""async ([path, content]) => window.jupyterapp.serviceManager.contents.save(
+            path, {type: "notebook", format: "json", content: content})""", ["notebooks/" + name, notebook])
+        lite.open_notebook(name)
+        lite.run_all()
+        hello = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .hm-hello")
+        hello.wait_for(timeout=60_000)
+        text = hello.inner_text()
+        problems = lite.problems()
+        lite.screenshot("site_anywidget")
+    finally:
+        context.close()
+    assert text == "hello from anywidget, n = 42"
+    assert not problems, problems
+    assert guard.total_blocked == 0, dict(guard.blocked)
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -58,18 +119,26 @@ def test_notebook_runs_in_the_browser_only_site(browser, site_server, name):
         record["open_seconds"] = round(time.monotonic() - start, 1)
         lite.run_all()
         record["run_seconds"] = round(time.monotonic() - start - record["open_seconds"], 1)
-        problems = lite.problems()
+        problems = lite.problems() + lite.contract_problems()
         widgets = lite.hm_widgets()
         moved = 0
         for k in range(widgets.count()):
             widget = widgets.nth(k)
             if not lite.sliders(widget).count():
-                continue  # a widget with dropdowns only
-            before, after, *_, key = lite.nudge_slider(widget, 0)
+                continue  # a widget with dropdowns only (contract_problems flags one with nothing)
+            press = lite.nudge_slider(widget, 0)
             moved += 1
-            if after == before:
-                problems.append(f"hm-widget {k}: {key} on its first slider left the readout at "
-                                f"{before[:120]!r}; kernel messages: {lite.kernel_messages()[-3:]}")
+            where = f"hm-widget {k}: {press['key']} on its first input.hm-slider"
+            if not press["focused"]:
+                problems.append(f"{where}: the range input did not take the focus")
+            if press["value_after"] == press["value_before"]:
+                problems.append(f"{where} left its value at {press['value_before']}")
+            if press["readout_after"] == press["readout_before"]:
+                problems.append(f"{where} left the hm-readout at {press['readout_before'][:120]!r}; "
+                                f"kernel messages: {lite.kernel_messages()[-3:]}")
+            elif not press["same_readout"]:
+                problems.append(f"{where} replaced the hm-readout element: a screen reader announces "
+                                f"only changes inside a live region that stays in the page")
         record["widgets_moved"] = moved
         lite.screenshot("site_" + name.removesuffix(".ipynb"))
         problems += [p for p in lite.problems() if p not in problems]
