@@ -473,3 +473,17 @@ def test_the_real_notebooks_make_both_editions(tmp_path):
     built = editions.build(NOTEBOOKS, tmp_path)
     assert (built.notebooks, built.stubs, built.self_checks) == (12, 0, len(exercises.EXERCISES))
     assert built.solutions >= 12  # at least one folded solution per notebook
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.name[:2])
+def test_the_student_edition_runs_the_same_code_as_the_tested_notebook(path):
+    """Every solution of the course is text (a markdown fold), so the student edition runs exactly
+    the code cells that nbval runs in the committed notebook: it runs top to bottom as they do."""
+    nb = nbformat.read(path, as_version=4)
+    solutions = [cell for cell in nb.cells if editions.is_solution(cell)]
+    assert solutions, f"{path.name} has no solution cell"
+    assert all(cell.cell_type == "markdown" for cell in solutions)
+    student = editions.student_edition(nb)
+    assert [c.source for c in student.cells if c.cell_type == "code"] == \
+           [c.source for c in nb.cells if c.cell_type == "code"]
+    assert len(student.cells) == len(nb.cells) - len(solutions)
