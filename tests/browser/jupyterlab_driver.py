@@ -341,7 +341,7 @@ class LabPage:
             state = self.page.evaluate(_FIND_PANEL, path)
             if state == "ready":
                 return
-            time.sleep(0.25)
+            self.page.wait_for_timeout(250)
         dialogs = self.page.locator(".jp-Dialog").all_inner_texts()  # e.g. "Select Kernel"
         raise AssertionError(f"{path}: JupyterLab did not open it with an idle kernel within "
                              f"{OPEN_TIMEOUT} s (last state: {state}; dialogs: {dialogs}). "
@@ -359,7 +359,7 @@ class LabPage:
             settled = settled + 1 if finished else 0
             if settled >= 3:
                 break
-            time.sleep(0.3)
+            self.page.wait_for_timeout(300)
         else:
             raise AssertionError(f"{self.path}: cells still running after {RUN_TIMEOUT} s: {state}")
         if "error" in state["runDone"]:
@@ -539,7 +539,7 @@ class LabPage:
                 deadline = min(deadline, time.monotonic() + FOLLOW_TIMEOUT)
             if len(self.kernel_messages()) > n_errors:  # the callback failed
                 break
-            time.sleep(0.2)
+            self.page.wait_for_timeout(200)
         self.wait_for_widgets()
         return before, self.readout(widget), src_before, self.figure_src(widget)
 

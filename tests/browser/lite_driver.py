@@ -139,7 +139,7 @@ class LitePage(LabPage):
                                        " catch (e) { return 'not yet: ' + e; } }", path)
             if state == "ready":
                 return
-            time.sleep(0.5)
+            self.page.wait_for_timeout(500)
         dialogs = self.page.locator(".jp-Dialog").all_inner_texts()
         raise AssertionError(f"{path}: the site did not open it with an idle kernel within "
                              f"{OPEN_TIMEOUT} s (last state: {state}; dialogs: {dialogs}; "
@@ -195,7 +195,7 @@ class LitePage(LabPage):
                 deadline = min(deadline, time.monotonic() + FOLLOW_TIMEOUT)
             if len(self.kernel_messages()) > n_errors:  # the callback failed
                 break
-            time.sleep(0.2)
+            self.page.wait_for_timeout(200)
         self.wait_for_widgets()
         result.update(readout_after=self.readout(widget), src_after=self.figure_src(widget),
                       value_after=slider.input_value(),
