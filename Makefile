@@ -53,18 +53,28 @@ lab-reset:
 # figure's PNG is left out of the comparison, its text alternative is compared (tests/nbval_sanitize.cfg).
 NBVAL := --nbval --nbval-current-env --nbval-cell-timeout=120 --nbval-sanitize-with=tests/nbval_sanitize.cfg
 
-# Every test: unit tests, nbval over every notebook, browser tests.
+# The unit tests and nbval run on every core (pytest-xdist; JOBS=1 for one process): each test
+# module, and each notebook with its cells in order, stays in one worker (--dist loadscope, as
+# nbval asks). The browser tests run in BROWSER_JOBS processes, each with its own Chromium and
+# JupyterLab, a test module to each (the site's tests share the site they build).
+JOBS ?= auto
+BROWSER_JOBS ?= 2
+XDIST := $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadscope)
+BROWSER_XDIST := $(if $(filter 1,$(BROWSER_JOBS)),,-n $(BROWSER_JOBS) --dist loadscope)
+
+# Every test: unit tests and nbval over every notebook, then the browser tests.
 test: $(STAMP)
-	$(BIN)/python -m pytest tests notebooks $(NBVAL) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests notebooks --ignore=tests/browser $(XDIST) $(NBVAL) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/browser $(BROWSER_XDIST) $(PYTEST_ARGS)
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests --ignore=tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests --ignore=tests/browser $(XDIST) $(PYTEST_ARGS)
 
 notebooks: $(STAMP)
-	$(BIN)/python -m pytest notebooks $(NBVAL) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest notebooks $(XDIST) $(NBVAL) $(PYTEST_ARGS)
 
 browser: $(STAMP)
-	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/browser $(BROWSER_XDIST) $(PYTEST_ARGS)
 
 # Two editions from the committed notebooks, git-ignored: editions/student/, the notebooks without
 # their folded solutions (cells tagged `solution`), each "Try it" item keeping its self-check cell,

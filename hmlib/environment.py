@@ -12,6 +12,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 # The packages the notebooks use, shown by report(); the lab's own packages are absent in the browser.
 PACKAGES = ("numpy", "scipy", "matplotlib", "scikit-learn", "ipywidgets", "anywidget", "jupyterlab", "jupyterlab_widgets")
+# Packages that the browser loads only when a notebook imports them, and which notebook does:
+# scikit-learn (6 MB) only for the digits of notebook 10, so that the other notebooks start faster.
+BROWSER_ON_DEMAND = {"scikit-learn": "notebook 10"}
 # The oldest versions the course works with: (major, minor).
 MINIMUM = {"python": (3, 10), "numpy": (2, 0), "ipywidgets": (8, 0)}
 
@@ -63,12 +66,17 @@ def versions(packages=PACKAGES):
 
 def report(packages=PACKAGES):
     """A few lines for notebook 00: where the course runs, then one line per package with its
-    version ('not installed' for a package that is absent, e.g. jupyterlab in the browser, where
-    the lab is the web page itself)."""
+    version ('not installed' for a package that is absent; in the browser, jupyterlab is 'part of
+    the web page', the lab being the page itself, and a package of BROWSER_ON_DEMAND not loaded yet
+    says which notebook loads it)."""
     lines = [where()]
     for name, found in versions(packages).items():
-        if found is None:
-            found = "part of the web page" if in_browser() and name.startswith("jupyterlab") else "not installed"
+        if found is None and in_browser() and name.startswith("jupyterlab"):
+            found = "part of the web page"
+        elif found is None and in_browser() and name in BROWSER_ON_DEMAND:
+            found = f"loaded when {BROWSER_ON_DEMAND[name]} imports it"
+        elif found is None:
+            found = "not installed"
         lines.append(f"{name:<20}{found}")
     return "\n".join(lines)
 

@@ -22,12 +22,15 @@ def test_in_the_browser(monkeypatch):
     monkeypatch.setattr(sys, "platform", "emscripten")
     monkeypatch.setitem(sys.modules, "pyodide", types.SimpleNamespace(__version__="0.27.7"))
     real = environment.package_version
+    absent = ("jupyterlab", "scikit-learn")  # the page itself; loaded by notebook 10 when it imports it
     monkeypatch.setattr(environment, "package_version",
-                        lambda name: None if name.startswith("jupyterlab") else real(name))
+                        lambda name: None if name.startswith(absent) else real(name))
     assert environment.in_browser()
     assert environment.where() == f"running in your browser (Pyodide 0.27.7, Python {environment.python_version()})"
     lines = environment.report().splitlines()
     assert any(line.startswith("jupyterlab ") and line.endswith("part of the web page") for line in lines)
+    assert "scikit-learn        loaded when notebook 10 imports it" in lines
+    assert not any("not installed" in line for line in lines)
     assert environment.problems() == []  # no widget-extension check: the page holds the extension
 
 

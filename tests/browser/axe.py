@@ -20,6 +20,13 @@ AXE_SHA256 = "KTSJmUUM3yhJqOcLeRL8LahahJ2jnA0NU5T1HUqe2Vw="
 # The success criteria of WCAG 2.0 and 2.1 at levels A and AA (axe's tags for them).
 WCAG_21_AA = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
 BLOCKING = ("serious", "critical")  # impacts that fail a test; minor and moderate are reported
+# The course's own content in the open notebook, in JupyterLab and in the browser-only site alike:
+# its rendered markdown and its output areas (figures, printed text, widgets). The rest of the page
+# is JupyterLab's own chrome, which the course cannot fix.
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+COURSE = [f"{PANEL} .jp-MarkdownOutput", f"{PANEL} .jp-OutputArea-output"]
+# Number of typeset equations in the open notebook (window.__hmPanel, set by the drivers).
+_MATH_COUNT = "() => window.__hmPanel.node.querySelectorAll('mjx-container').length"
 
 _RUN = """async ([context, tags, rules]) => {
   const options = {resultTypes: ['violations']};
@@ -80,3 +87,15 @@ def describe(violations, limit=8):
         if len(v["nodes"]) > limit:
             lines.append(f"{v['id']}: ... and {len(v['nodes']) - limit} more elements")
     return lines
+
+
+def wait_for_math(page):
+    """Wait until MathJax has typeset the open notebook: the number of equations stays the same
+    for a second (at most a minute)."""
+    last = -1
+    for _ in range(60):
+        count = page.evaluate(_MATH_COUNT)
+        if count == last:
+            return
+        last = count
+        page.wait_for_timeout(1000)

@@ -31,7 +31,7 @@ RUN_TIMEOUT = 300  # seconds for one notebook's "Run All Cells"; nbval allows 12
 OPEN_TIMEOUT = 120  # seconds to load JupyterLab, open a notebook and start its kernel
 RENDER_TIMEOUT = 60  # seconds for widgets and images to appear after the kernel is idle
 UPDATE_TIMEOUT = 30  # seconds for a widget to answer a slider move
-FOLLOW_TIMEOUT = 5  # seconds for the figure to follow the readout (or the readout the figure)
+FOLLOW_TIMEOUT = 15  # seconds for the figure to follow the readout (or the readout the figure)
 
 # Text a broken widget leaves in an output (ipywidgets' jupyterlab-manager and JupyterLab).
 WIDGET_ERROR_TEXT = ("Error displaying widget", "model not found", "Error rendering output",

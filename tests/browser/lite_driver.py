@@ -35,7 +35,7 @@ SITE = REPO / "_site"
 REUSE_ENV = "HM_SITE_REUSE"  # 1: reuse a built _site/ instead of building it again
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
 OPEN_TIMEOUT = 240  # seconds: load the lab, start Pyodide (about 15 s here) and open a notebook
-FOLLOW_TIMEOUT = 5  # seconds for the figure to follow a changed readout
+FOLLOW_TIMEOUT = 15  # seconds for the figure to follow a changed readout
 # hmlib's slider: a native range input inside an hm-control (the brief's widget DOM contract)
 SLIDER = ".hm-control input.hm-slider[type=range]"
 ALLOWED_HOST = "127.0.0.1"

@@ -1,8 +1,14 @@
-"""What the course puts on the page meets WCAG 2.1 AA, in JupyterLab, for every notebook.
+"""Every notebook runs cleanly in JupyterLab, and what the course puts on the page meets WCAG 2.1 AA.
 
-Each notebook is opened in JupyterLab at a 1280x800 viewport and run with *Run All Cells*, as a
-student would. The course's own content is its rendered markdown (``.jp-MarkdownOutput``) and its
-output areas (``.jp-OutputArea-output``: figures, printed text, widgets). Then:
+Each notebook is opened in JupyterLab in headless Chromium at a 1280x800 viewport and run with
+*Run All Cells*, as a student would, once for all the checks below. It must run cleanly
+(LabPage.problems): every code cell executed, no error output and nothing on stderr, no "Error
+displaying widget" / "model not found", no broken widget view, every ``hm-widget`` with at least
+one slider or dropdown, a non-empty ``hm-readout`` and a loaded ``hm-figure``, and no error in the
+browser console or from the kernel outside a cell; a screenshot of the whole notebook and one of
+each hm-widget go to tests/browser/artifacts/. The course's own content is its rendered markdown
+(``.jp-MarkdownOutput``) and its output areas (``.jp-OutputArea-output``: figures, printed text,
+widgets). Then:
 
 1. axe-core (vendored, tests/browser/axe.py) checks the course's content against the WCAG 2.0/2.1
    A and AA rules; any serious or critical finding fails, with its rule, element and help text.
@@ -26,7 +32,7 @@ output areas (``.jp-OutputArea-output``: figures, printed text, widgets). Then:
    to tests/browser/artifacts/<notebook>_dark.png. The theme is set back to "JupyterLab Light"
    afterwards, since the theme is a user setting shared by every test of the session.
 
-A notebook that does not run cleanly (LabPage.problems) fails too: its missing outputs would
+A notebook that does not run cleanly fails whatever else it passes: its missing outputs would
 otherwise pass every check unseen. Everything measured goes to
 tests/browser/artifacts/accessibility_<notebook>.json. `test_the_checks_find_known_faults` builds a
 page that breaks each rule once and shows that every check reports it.
@@ -43,8 +49,7 @@ from jupyterlab_driver import ARTIFACTS, notebook_names
 # Never an empty parametrisation: pytest would skip it, and a missing notebooks/ must fail.
 NOTEBOOKS = notebook_names() or ["<no notebook found in notebooks/>"]
 
-PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
-COURSE = [f"{PANEL} .jp-MarkdownOutput", f"{PANEL} .jp-OutputArea-output"]
+COURSE = axe.COURSE  # the open notebook's rendered markdown and output areas
 VIEWPORT = {"width": 1280, "height": 800}
 # A 1280x800 window at 200% zoom: the page lays out in 640x400 CSS pixels, 2 device pixels each.
 ZOOMED = {"width": 640, "height": 400, "deviceScaleFactor": 2, "mobile": False}
@@ -160,10 +165,6 @@ _OPACITY = """async () => {
   return found;
 }"""
 
-# Number of typeset equations now; stable between two reads means MathJax has finished.
-_MATH_COUNT = "() => window.__hmPanel.node.querySelectorAll('mjx-container').length"
-
-
 def _set_theme(page, theme):
     """Switch JupyterLab to `theme` with its own command; wait until its CSS is in use."""
     page.evaluate("(theme) => window.jupyterapp.commands.execute('apputils:change-theme', "
@@ -171,17 +172,6 @@ def _set_theme(page, theme):
     page.wait_for_function("(theme) => document.body.dataset.jpThemeName === theme",
                            arg=theme, timeout=THEME_TIMEOUT * 1000)
     page.wait_for_timeout(500)
-
-
-def _wait_for_math(page):
-    """Wait until the number of typeset equations stays the same for a second."""
-    last = -1
-    for _ in range(60):
-        count = page.evaluate(_MATH_COUNT)
-        if count == last:
-            return
-        last = count
-        page.wait_for_timeout(1000)
 
 
 def image_problems(images):
@@ -262,7 +252,7 @@ def opacity_problems(opacity):
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_course_content_meets_wcag_21_aa(lab, axe_script, name):
+def test_notebook_runs_cleanly_and_meets_wcag_21_aa(lab, axe_script, name):
     assert name.endswith(".ipynb"), name
     stem = name.removesuffix(".ipynb")
     page = lab.page
@@ -271,10 +261,12 @@ def test_course_content_meets_wcag_21_aa(lab, axe_script, name):
     if page.evaluate("() => document.body.dataset.jpThemeName") != LIGHT:
         _set_theme(page, LIGHT)  # a previous test that stopped half-way may have left it dark
     lab.run_all()
-    _wait_for_math(page)
+    axe.wait_for_math(page)
     record = {"notebook": name, "axe_version": axe.AXE_VERSION, "viewport": VIEWPORT,
               "run_problems": lab.problems()}
     failures = [f"did not run cleanly: {p}" for p in record["run_problems"]]
+    record["screenshot"] = str(lab.screenshot(stem))
+    lab.screenshot_widgets(stem)
 
     axe.inject(page, axe_script)
     content = page.evaluate(_CONTENT)

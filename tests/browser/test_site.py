@@ -9,7 +9,10 @@ broken widget, no console error (LabPage.problems, as in the JupyterLab tests), 
 built to the widget DOM contract (LitePage.contract_problems: hm-control range inputs with their
 labels, a live hm-readout, figures with alt text); then focus the first ``input.hm-slider`` of every
 ``hm-widget``, press ArrowRight (ArrowLeft at its maximum) and require the slider's value and the
-readout's text to change, in the same live region; and no request left 127.0.0.1. The built
+readout's text to change, in the same live region; axe-core (tests/browser/axe.py, WCAG 2.1 A and
+AA) finds no serious or critical fault in the course's content (its rendered markdown and outputs,
+as in test_accessibility.py; JupyterLite's own chrome is only written to the report); and no
+request left 127.0.0.1. The built
 configuration must point the kernel at the site's own Pyodide and preload the kernel's packages,
 and a tiny anywidget of a notebook written in the browser renders, with no %pip.
 
@@ -22,6 +25,7 @@ import time
 
 import pytest
 
+import axe
 from jupyterlab_driver import ARTIFACTS, notebook_names
 from lite_driver import SITE, SiteServer, build_site, new_lite_page, site_config
 
@@ -109,7 +113,7 @@ def test_an_anywidget_written_in_the_browser_renders(browser, site_server):
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_in_the_browser_only_site(browser, site_server, name):
+def test_notebook_runs_in_the_browser_only_site(browser, site_server, axe_script, name):
     assert name.endswith(".ipynb"), name
     context, guard, lite = new_lite_page(browser, site_server, ARTIFACTS)
     start = time.monotonic()
@@ -140,6 +144,13 @@ def test_notebook_runs_in_the_browser_only_site(browser, site_server, name):
                 problems.append(f"{where} replaced the hm-readout element: a screen reader announces "
                                 f"only changes inside a live region that stays in the page")
         record["widgets_moved"] = moved
+        axe.wait_for_math(lite.page)
+        axe.inject(lite.page, axe_script)
+        course = axe.run(lite.page, {"include": axe.COURSE})
+        chrome = axe.run(lite.page, {"exclude": axe.COURSE})
+        record["axe_course"] = {v["id"]: [v["impact"], len(v["nodes"])] for v in course}
+        record["axe_chrome"] = {v["id"]: [v["impact"], len(v["nodes"])] for v in chrome}
+        problems += [f"axe: {line}" for line in axe.describe(axe.blocking(course))]
         lite.screenshot("site_" + name.removesuffix(".ipynb"))
         problems += [p for p in lite.problems() if p not in problems]
     except Exception as error:  # a notebook that does not open, a Playwright timeout: say which
