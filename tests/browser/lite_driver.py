@@ -124,6 +124,40 @@ class OfflineGuard:
         return sum(self.blocked.values())
 
 
+# Chromium flags that leave nothing but 127.0.0.1 reachable, with no request intercepted: no
+# host name resolves, and every request not to 127.0.0.1 goes to a proxy on a port where nothing
+# listens ("<-loopback>" takes away the proxy's implicit exception for the rest of the loopback,
+# so even 127.0.0.2 and localhost are out of reach).
+BLOCK_OUTSIDE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                      "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>;127.0.0.1"]
+
+
+class RequestCounter:
+    """OfflineGuard's counts without its interception, for timing (benchmarks/site.py): Playwright's
+    routing hands every request to this Python process and back, and turns the browser's HTTP cache
+    off, neither of which a student's browser does. With Chromium started with BLOCK_OUTSIDE_ARGS
+    nothing outside 127.0.0.1 can answer; requests to other hosts are counted as they are made."""
+
+    def __init__(self, context):
+        self.blocked = Counter()
+        self.examples = []
+        self.allowed = 0
+        context.on("request", self._seen)
+
+    def _seen(self, request):
+        host = urlsplit(request.url).hostname
+        if host == ALLOWED_HOST or request.url.startswith(("blob:", "data:")):
+            self.allowed += 1
+        else:
+            self.blocked[host or request.url[:40]] += 1
+            if len(self.examples) < 10:
+                self.examples.append(request.url)
+
+    @property
+    def total_blocked(self):
+        return sum(self.blocked.values())
+
+
 class LitePage(LabPage):
     """LabPage on the JupyterLite site: notebooks live in the site's files under notebooks/."""
 
@@ -291,10 +325,11 @@ def _find_panel_source():
     return _FIND_PANEL
 
 
-def new_lite_page(browser, server, artifacts, viewport=None):
+def new_lite_page(browser, server, artifacts, viewport=None, intercept=True):
     """A fresh context (empty browser storage: every notebook is the course's version) guarded by
-    OfflineGuard, and a LitePage on it. Returns (context, guard, page)."""
+    OfflineGuard (or, with intercept=False, watched by RequestCounter: for a browser started with
+    BLOCK_OUTSIDE_ARGS), and a LitePage on it. Returns (context, guard, page)."""
     context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
-    guard = OfflineGuard(context)
+    guard = OfflineGuard(context) if intercept else RequestCounter(context)
     page = LitePage(context.new_page(), server, artifacts)
     return context, guard, page

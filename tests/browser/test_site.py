@@ -21,13 +21,18 @@ tests/browser/artifacts/site-report.json, with a screenshot of the notebook.
 """
 
 import json
+import subprocess
+import sys
 import time
+import urllib.request
 
 import pytest
 
 import axe
 from jupyterlab_driver import ARTIFACTS, notebook_names
-from lite_driver import SITE, SiteServer, build_site, new_lite_page, site_config
+from conftest import CHROMIUM_ARGS
+from lite_driver import (BLOCK_OUTSIDE_ARGS, SITE, RequestCounter, SiteServer, build_site, new_lite_page,
+                         site_config)
 
 NOTEBOOKS = notebook_names() or ["<no notebook found in notebooks/>"]
 REPORT = ARTIFACTS / "site-report.json"
@@ -61,6 +66,46 @@ def test_the_built_config_points_at_the_local_pyodide(site_server):
     kernel_own = ["micropip", "piplite", "ssl", "sqlite3", "ipykernel", "comm", "pyodide_kernel", "jedi", "ipython"]
     assert [name for name in kernel_own if name not in preload] == [], preload
     assert all(name.replace("_", "-") in lock["packages"] for name in preload), preload
+
+
+def test_the_benchmarks_browser_reaches_nothing_but_127_0_0_1(browser, chromium_path, site_server, tmp_path):
+    """benchmarks/site.py times the site without intercepting its requests, in a Chromium started
+    with BLOCK_OUTSIDE_ARGS: the site answers there; a server on another loopback address, which
+    answers this process (so the check can fail on any machine, network or not), does not, nor do
+    outside addresses by name or by IP address; and RequestCounter counts each attempt."""
+    (tmp_path / "index.html").write_text("elsewhere")
+    elsewhere = subprocess.Popen([sys.executable, "-m", "http.server", "0", "--bind", "127.0.0.2",
+                                  "--directory", str(tmp_path)], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True)
+    try:
+        port = int(elsewhere.stdout.readline().split("port ")[1].split()[0])
+        other = f"http://127.0.0.2:{port}/index.html"
+        with urllib.request.urlopen(other, timeout=10) as answer:
+            assert answer.read() == b"elsewhere"  # reachable outside the browser
+        outside = [other, "http://localhost:%d/" % site_server.port, "http://example.com/",
+                   "http://93.184.215.14/", "https://cdn.jsdelivr.net/pyodide/"]
+        reached = []
+        blocked = browser.browser_type.launch(executable_path=chromium_path, headless=True,
+                                              args=CHROMIUM_ARGS + BLOCK_OUTSIDE_ARGS)
+        try:
+            context = blocked.new_context()
+            counter = RequestCounter(context)
+            page = context.new_page()
+            site_ok = page.goto(f"{site_server.url}/jupyter-lite.json").ok
+            for url in outside:
+                try:
+                    page.goto(url, timeout=20_000)
+                    reached.append(url)
+                except Exception:  # net::ERR_PROXY_CONNECTION_FAILED, ERR_NAME_NOT_RESOLVED, ...
+                    pass
+        finally:
+            blocked.close()
+    finally:
+        elsewhere.terminate()
+        elsewhere.wait(timeout=10)
+    assert site_ok, "the site did not answer in the benchmark's browser"
+    assert reached == [], f"reachable from the benchmark's browser: {reached}"
+    assert counter.total_blocked == len(outside) and counter.allowed >= 1, (dict(counter.blocked), counter.allowed)
 
 
 ANYWIDGET_CELL = '''import anywidget
