@@ -98,30 +98,45 @@ class SiteServer:
         return "(http.server keeps no log)"
 
 
-class OfflineGuard:
-    """Route every request of a browser context: 127.0.0.1 passes, anything else is aborted and
-    counted by host (``blocked``), with the first URLs kept for the report (``examples``)."""
+class _Tally:
+    """Requests of a browser context by destination: ``allowed`` to 127.0.0.1 (or in the page:
+    blob: and data: URLs), ``blocked`` by host for any other, with the first URLs kept for the
+    report (``examples``)."""
 
-    def __init__(self, context):
+    def __init__(self):
         self.blocked = Counter()
         self.examples = []
         self.allowed = 0
-        context.route("**/*", self._route)
 
-    def _route(self, route):
-        url = route.request.url
-        if urlsplit(url).hostname == ALLOWED_HOST:
+    def _tally(self, url):
+        """Count `url`; True when it stays on 127.0.0.1."""
+        host = urlsplit(url).hostname
+        if host == ALLOWED_HOST or url.startswith(("blob:", "data:")):
             self.allowed += 1
-            route.continue_()
-        else:
-            self.blocked[urlsplit(url).hostname or url[:40]] += 1
-            if len(self.examples) < 10:
-                self.examples.append(url)
-            route.abort("blockedbyclient")
+            return True
+        self.blocked[host or url[:40]] += 1
+        if len(self.examples) < 10:
+            self.examples.append(url)
+        return False
 
     @property
     def total_blocked(self):
         return sum(self.blocked.values())
+
+
+class OfflineGuard(_Tally):
+    """Route every request of a browser context: 127.0.0.1 passes, anything else is aborted and
+    counted by host."""
+
+    def __init__(self, context):
+        super().__init__()
+        context.route("**/*", self._route)
+
+    def _route(self, route):
+        if self._tally(route.request.url):
+            route.continue_()
+        else:
+            route.abort("blockedbyclient")
 
 
 # Chromium flags that leave nothing but 127.0.0.1 reachable, with no request intercepted: no
@@ -132,30 +147,15 @@ BLOCK_OUTSIDE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
                       "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>;127.0.0.1"]
 
 
-class RequestCounter:
+class RequestCounter(_Tally):
     """OfflineGuard's counts without its interception, for timing (benchmarks/site.py): Playwright's
     routing hands every request to this Python process and back, and turns the browser's HTTP cache
     off, neither of which a student's browser does. With Chromium started with BLOCK_OUTSIDE_ARGS
     nothing outside 127.0.0.1 can answer; requests to other hosts are counted as they are made."""
 
     def __init__(self, context):
-        self.blocked = Counter()
-        self.examples = []
-        self.allowed = 0
-        context.on("request", self._seen)
-
-    def _seen(self, request):
-        host = urlsplit(request.url).hostname
-        if host == ALLOWED_HOST or request.url.startswith(("blob:", "data:")):
-            self.allowed += 1
-        else:
-            self.blocked[host or request.url[:40]] += 1
-            if len(self.examples) < 10:
-                self.examples.append(request.url)
-
-    @property
-    def total_blocked(self):
-        return sum(self.blocked.values())
+        super().__init__()
+        context.on("request", lambda request: self._tally(request.url))
 
 
 class LitePage(LabPage):
